@@ -1,0 +1,19 @@
+// calicoctl: the command-line client. Each command group lives in its own
+// module under commands/ and is registered here, so the whole surface reads at
+// a glance.
+import { Command } from 'commander';
+import { runCli } from './run.js';
+import { registerSelectorCommands } from './commands/selector.js';
+import { registerVersionCommand } from './commands/version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('calicoctl')
+    .description('Manage Calico-TS resources and inspect policy')
+    .showHelpAfterError()
+    .allowExcessArguments(false);
+  registerVersionCommand(program);
+  registerSelectorCommands(program);
+  return program;
+}
+
+await runCli(buildProgram(), process.argv);
