@@ -1,0 +1,411 @@
+// Field schemas shared by the infrastructure kinds (pools, BGP, Felix and
+// node configuration): Go durations, AS numbers, port ranges, Calico's
+// case-insensitive enumerations, and the resource envelope.
+import { z } from 'zod';
+import { CALICO_API_VERSION } from './meta.js';
+import { objectMetaSchema, type ObjectMetaOptions } from './metadata-schema.js';
+import { isIp, parseCidr, parseIp } from './net.js';
+import { fieldError, joinPath, type FieldError, type Result } from './errors.js';
+import type { KindDefinition } from './kind.js';
+import { selectorString, validateWith } from './schema.js';
+import type { StoredResource } from '../datastore/types.js';
+
+// ---- Go durations (metav1.Duration) ----
+
+const UNIT_NS: Readonly<Record<string, bigint>> = {
+  ns: 1n,
+  us: 1_000n,
+  'µs': 1_000n, // U+00B5
+  'μs': 1_000n, // U+03BC
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
+
+/**
+ * Parses a duration as Go's time.ParseDuration does ("90s", "1m30s",
+ * "1.5h", "-2ms", "0"); returns nanoseconds, or null when Go would refuse it.
+ */
+export function parseGoDuration(text: string): bigint | null {
+  let s = text;
+  let neg = false;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    neg = s.startsWith('-');
+    s = s.slice(1);
+  }
+  if (s === '0') return 0n;
+  if (s === '') return null;
+  let total = 0n;
+  const re = /^(\d*)(?:\.(\d*))?([a-zµμ]+)/;
+  while (s.length > 0) {
+    const m = re.exec(s);
+    if (m === null) return null;
+    const [whole, intPart = '', fracPart, unit = ''] = m;
+    if (intPart === '' && (fracPart === undefined || fracPart === '')) return null;
+    const scale = UNIT_NS[unit];
+    if (scale === undefined) return null;
+    let v = BigInt(intPart === '' ? '0' : intPart) * scale;
+    if (fracPart !== undefined && fracPart !== '') {
+      const denom = 10n ** BigInt(fracPart.length);
+      v += (BigInt(fracPart) * scale) / denom;
+    }
+    total += v;
+    s = s.slice(whole.length);
+  }
+  if (total > 9_223_372_036_854_775_807n) return null;
+  return neg ? -total : total;
+}
+
+function fracDigits(v: bigint, digits: number): string {
+  // Prints v / 10^digits with trailing zeros (and a bare '.') dropped, as Go's fmtFrac.
+  const denom = 10n ** BigInt(digits);
+  const whole = v / denom;
+  let frac = (v % denom).toString().padStart(digits, '0').replace(/0+$/, '');
+  frac = frac === '' ? '' : `.${frac}`;
+  return `${whole}${frac}`;
+}
+
+/** Formats nanoseconds as Go's Duration.String(): `1m30s`, `500ms`, `1h0m0s`, `0s`. */
+export function formatGoDuration(ns: bigint): string {
+  if (ns === 0n) return '0s';
+  const sign = ns < 0n ? '-' : '';
+  const u = ns < 0n ? -ns : ns;
+  if (u < 1_000_000_000n) {
+    if (u < 1_000n) return `${sign}${u}ns`;
+    if (u < 1_000_000n) return `${sign}${fracDigits(u, 3)}µs`;
+    return `${sign}${fracDigits(u, 6)}ms`;
+  }
+  const hours = u / 3_600_000_000_000n;
+  const rem = u % 3_600_000_000_000n;
+  const minutes = rem / 60_000_000_000n;
+  const secNs = rem % 60_000_000_000n;
+  let out = `${fracDigits(secNs, 9)}s`;
+  if (hours > 0n || minutes > 0n) out = `${minutes}m${out}`;
+  if (hours > 0n) out = `${hours}h${out}`;
+  return `${sign}${out}`;
+}
+
+export interface DurationOptions {
+  /**
+   * The CRD pattern on most Felix durations is `^([0-9]+(\\.[0-9]+)?(ms|s|m|h))*$`:
+   * its doubled backslash makes fractions unmatchable, so only whole numbers
+   * of ms/s/m/h pass. `decimal` is the correctly escaped variant.
+   */
+  readonly pattern?: 'whole-units' | 'decimal';
+}
+
+const WHOLE_UNITS_RE = /^([0-9]+(ms|s|m|h))*$/;
+const DECIMAL_UNITS_RE = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))*$/;
+
+/**
+ * A metav1.Duration: a string Go can parse, normalised to Go's own
+ * rendering as a read-back through Calico's API would show it.
+ */
+export function goDuration(opts: DurationOptions = {}) {
+  return z
+    .string()
+    .superRefine((s, ctx) => {
+      if (parseGoDuration(s) === null) {
+        ctx.addIssue({ code: 'custom', message: `invalid duration "${s}" (expected a Go duration such as "90s" or "1m30s")` });
+        return;
+      }
+      const re = opts.pattern === 'whole-units' ? WHOLE_UNITS_RE : opts.pattern === 'decimal' ? DECIMAL_UNITS_RE : null;
+      if (re !== null && !re.test(s)) {
+        ctx.addIssue({ code: 'custom', message: `should match '${re.source}'` });
+      }
+    })
+    .transform((s) => formatGoDuration(parseGoDuration(s) ?? 0n));
+}
+
+// ---- numbers ----
+
+/** An integer within optional bounds (Go int/int32/uint16… fields). */
+export function intIn(min?: number, max?: number) {
+  let s = z.number().int({ message: 'must be an integer' });
+  if (min !== undefined) s = s.min(min, { message: `must be greater than or equal to ${min}` });
+  if (max !== undefined) s = s.max(max, { message: `must be less than or equal to ${max}` });
+  return s;
+}
+
+const UINT32_MAX = 4294967295;
+
+/** Parses an AS number: a 32-bit number, or "a.b" (asdot) with 16-bit halves. */
+export function parseAsNumber(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 && v <= UINT32_MAX ? v : null;
+  if (typeof v !== 'string') return null;
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    return n <= UINT32_MAX ? n : null;
+  }
+  const m = /^(\d+)\.(\d+)$/.exec(v);
+  if (m === null) return null;
+  const hi = Number(m[1]);
+  const lo = Number(m[2]);
+  if (hi > 0xffff || lo > 0xffff) return null;
+  return hi * 65536 + lo;
+}
+
+/** numorstring.ASNumber: accepted as a number or a string, stored as a number. */
+export const asNumber = z
+  .union([z.number(), z.string()])
+  .superRefine((v, ctx) => {
+    if (parseAsNumber(v) === null) ctx.addIssue({ code: 'custom', message: `invalid AS Number format (${String(v)})` });
+  })
+  .transform((v) => parseAsNumber(v) ?? 0);
+
+const PORT_NAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+/**
+ * numorstring.Port: a number, a range "min:max", or a named port; numeric
+ * ports are 1–65535 with min ≤ max (Calico's validatePort).
+ */
+export const portOrRange = z.union([z.number(), z.string()]).superRefine((v, ctx) => {
+  const bad = (message: string) => ctx.addIssue({ code: 'custom', message });
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || v < 0 || v > 65535) bad('port range invalid, port number must be between 1 and 65535');
+    else if (v < 1) bad('port range invalid, port number must be between 1 and 65535');
+    return;
+  }
+  const range = /^(\d+)(?::(\d+))?$/.exec(v);
+  if (range !== null) {
+    const lo = Number(range[1]);
+    const hi = range[2] === undefined ? lo : Number(range[2]);
+    if (lo < 1 || hi > 65535 || lo > 65535) bad('port range invalid, port number must be between 1 and 65535');
+    else if (lo > hi) bad('port range invalid');
+    return;
+  }
+  if (v.includes(':') || !PORT_NAME_RE.test(v) || v.length > 15 || !/[a-z]/.test(v)) bad(`invalid port "${v}"`);
+});
+
+// ---- strings ----
+
+/** An enumeration Calico matches case-insensitively (`^(?i)(A|B)?$`); empty allowed. */
+export function enumCI<const T extends readonly string[]>(values: T) {
+  const lower = new Set(values.map((v) => v.toLowerCase()));
+  return z.string().refine((s) => s === '' || lower.has(s.toLowerCase()), {
+    message: `must be one of ${values.join(', ')} (case-insensitive)`,
+  });
+}
+
+/** An exact enumeration. */
+export function enumOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { message: `must be one of ${values.join(', ')}` });
+}
+
+export const regexpString = z.string().superRefine((s, ctx) => {
+  try {
+    new RegExp(s);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression "${s}"` });
+  }
+});
+
+export function patterned(re: RegExp) {
+  return z.string().regex(re, { message: `should match '${re.source}'` });
+}
+
+const INTERFACE_RE = /^[a-zA-Z0-9_.-]{1,15}$/;
+export const interfaceName = z.string().regex(INTERFACE_RE, { message: `invalid interface name (must match ${INTERFACE_RE.source})` });
+
+const IFACE_FILTER_RE = /^[a-zA-Z0-9:._+-]{1,15}$/;
+export const ifaceFilter = z.string().regex(IFACE_FILTER_RE, { message: `invalid interface filter (must match ${IFACE_FILTER_RE.source})` });
+
+const PROMETHEUS_HOST_RE = /^[a-zA-Z0-9:._+-]{1,64}$/;
+export const prometheusHost = z.string().regex(PROMETHEUS_HOST_RE, { message: `invalid host (must match ${PROMETHEUS_HOST_RE.source})` });
+
+/** A selector field: it must parse, and the CRD caps it at 1024 characters. */
+export const crdSelector = z
+  .string()
+  .max(1024, { message: 'must be at most 1024 characters' })
+  .pipe(selectorString);
+
+/** A Calico "net": a CIDR or IP, strictly masked. */
+export const strictNet = z.string().superRefine((s, ctx) => {
+  const c = parseCidr(s);
+  const slash = s.indexOf('/');
+  const ip = parseIp(slash < 0 ? s : s.slice(0, slash));
+  if (c === null || ip === null) ctx.addIssue({ code: 'custom', message: `invalid CIDR "${s}"` });
+  else if (ip.value !== c.network) ctx.addIssue({ code: 'custom', message: `CIDR "${s}" is not strictly masked` });
+});
+
+/** Calico's "cidr": a CIDR or IP, host bits allowed. */
+export const looseCidr = z.string().refine((s) => parseCidr(s) !== null, { message: 'must be a CIDR or an IP address' });
+
+export function ipOfFamily(family: 4 | 6) {
+  return z.string().refine((s) => parseIp(s)?.family === family, { message: `must be an IPv${family} address` });
+}
+
+export function cidrOfFamily(family: 4 | 6) {
+  return z.string().refine((s) => parseCidr(s)?.family === family, { message: `must be an IPv${family} CIDR or address` });
+}
+
+export const anyIp = z.string().refine(isIp, { message: 'must be an IP address' });
+
+/** A Kubernetes Secret key reference (BGP passwords). */
+export const secretKeySelector = z.strictObject({
+  name: z.string(),
+  key: z.string(),
+  optional: z.boolean().optional(),
+});
+
+/** A Kubernetes Condition (status.conditions). */
+export const conditionSchema = z.strictObject({
+  type: z.string(),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  lastTransitionTime: z.string().optional(),
+  observedGeneration: z.number().int().optional(),
+});
+
+// ---- the envelope ----
+
+export interface EnvelopeOptions<K extends string, S extends z.ZodType> {
+  readonly kind: K;
+  readonly meta: ObjectMetaOptions;
+  readonly spec: S;
+}
+
+function envelopeShape<K extends string, S extends z.ZodType>(opts: EnvelopeOptions<K, S>) {
+  return {
+    apiVersion: z.literal(CALICO_API_VERSION, { message: `apiVersion must be ${CALICO_API_VERSION}` }),
+    kind: z.literal(opts.kind, { message: `kind must be ${opts.kind}` }),
+    metadata: objectMetaSchema(opts.meta),
+    // A missing or null spec unmarshals to the zero spec in Go; its required fields are then reported.
+    spec: z.preprocess((v) => (v === undefined || v === null ? {} : v), opts.spec),
+  };
+}
+
+/** `{apiVersion, kind, metadata, spec}` with strict keys. */
+export function envelope<K extends string, S extends z.ZodType>(opts: EnvelopeOptions<K, S>) {
+  return z.strictObject(envelopeShape(opts));
+}
+
+/** The envelope of kinds that also carry a `status`. */
+export function envelopeWithStatus<K extends string, S extends z.ZodType, St extends z.ZodType>(
+  opts: EnvelopeOptions<K, S> & { readonly status: St },
+) {
+  return z.strictObject({ ...envelopeShape(opts), status: opts.status.optional() });
+}
+
+// ---- cross-field checks ----
+
+/**
+ * Read-only, type-checked access to a raw (not yet validated) object. Cross-
+ * field rules read through it so they still run when some other field of the
+ * document is malformed: Calico reports every problem at once.
+ */
+export class Fields {
+  private readonly o: Readonly<Record<string, unknown>>;
+
+  constructor(value: unknown) {
+    this.o = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  }
+
+  has(key: string): boolean {
+    return this.o[key] !== undefined && this.o[key] !== null;
+  }
+
+  str(key: string): string | undefined {
+    const v = this.o[key];
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  /** A string that is set and not empty (Go's `size(x) > 0`). */
+  nonEmpty(key: string): string | undefined {
+    const v = this.str(key);
+    return v === undefined || v === '' ? undefined : v;
+  }
+
+  bool(key: string): boolean | undefined {
+    const v = this.o[key];
+    return typeof v === 'boolean' ? v : undefined;
+  }
+
+  num(key: string): number | undefined {
+    const v = this.o[key];
+    return typeof v === 'number' ? v : undefined;
+  }
+
+  strs(key: string): readonly string[] | undefined {
+    const v = this.o[key];
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
+  }
+
+  list(key: string): readonly Fields[] {
+    const v = this.o[key];
+    return Array.isArray(v) ? v.map((x) => new Fields(x)) : [];
+  }
+
+  obj(key: string): Fields {
+    return new Fields(this.o[key]);
+  }
+
+  raw(key: string): unknown {
+    return this.o[key];
+  }
+}
+
+/** Collects cross-field problems under a base path; `at` shares the same list. */
+export class Issues {
+  constructor(
+    private readonly base: string,
+    readonly errors: FieldError[] = [],
+  ) {}
+
+  add(path: readonly (string | number)[], message: string): void {
+    this.errors.push(fieldError('invalid-value', this.path(path), message));
+  }
+
+  at(path: readonly (string | number)[]): Issues {
+    return new Issues(this.path(path), this.errors);
+  }
+
+  private path(path: readonly (string | number)[]): string {
+    return path.reduce<string>((p, seg) => joinPath(p, seg), this.base);
+  }
+}
+
+// ---- kind definitions ----
+
+export interface InfraKindSpec<R extends StoredResource> {
+  readonly kind: string;
+  readonly apiVersion?: string;
+  readonly namespaced?: boolean;
+  readonly plural: string;
+  readonly aliases: readonly string[];
+  readonly schema: z.ZodType<R>;
+  /** Cross-field rules over the raw document: `spec` and `metadata` as given. */
+  readonly check?: (spec: Fields, out: Issues, metadata: Fields) => void;
+  readonly applyDefaults?: (resource: R) => R;
+}
+
+/**
+ * A KindDefinition whose validation is a zod schema over the whole document
+ * plus cross-field rules that run even when some field is malformed.
+ */
+export function defineKind<R extends StoredResource>(spec: InfraKindSpec<R>): KindDefinition<R> {
+  const { schema, check } = spec;
+  return {
+    kind: spec.kind,
+    apiVersion: spec.apiVersion ?? CALICO_API_VERSION,
+    namespaced: spec.namespaced ?? false,
+    plural: spec.plural,
+    aliases: spec.aliases,
+    validate: (doc: unknown): Result<R> => {
+      const r = validateWith(schema, doc);
+      if (check === undefined) return r;
+      const raw = new Fields(doc);
+      const out = new Issues('spec');
+      check(raw.obj('spec'), out, raw.obj('metadata'));
+      if (out.errors.length === 0) return r;
+      const errors = r.ok ? [] : [...r.errors];
+      for (const e of out.errors) {
+        if (!errors.some((x) => x.path === e.path && x.message === e.message)) errors.push(e);
+      }
+      return { ok: false, errors };
+    },
+    applyDefaults: spec.applyDefaults ?? ((r: R) => r),
+  };
+}
