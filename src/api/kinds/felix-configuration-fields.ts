@@ -138,7 +138,7 @@ export const felixConfigurationSpecShape = {
   iptablesFilterAllowAction: enumCI(['Accept', 'Return']).optional(),
   iptablesMangleAllowAction: enumCI(['Accept', 'Return']).optional(),
   iptablesFilterDenyAction: enumCI(['Drop', 'Reject']).optional(),
-  logPrefix: patterned(/^([a-zA-Z0-9%: \/_-])*$/).optional(),
+  logPrefix: patterned(/^([a-zA-Z0-9%: /_-])*$/).optional(),
   logActionRateLimit: patterned(/^[1-9]\d{0,3}\/(?:second|minute|hour|day)$/).optional(),
   logActionRateLimitBurst: intIn(0, 9999).optional(),
   logFilePath: z.string().optional(),
