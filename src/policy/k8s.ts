@@ -1,0 +1,111 @@
+// Kubernetes-shaped inputs for the model: k8s NetworkPolicies go through the
+// API's converter, and Namespaces, ServiceAccounts and Pods become the
+// profiles and workload endpoints Calico synthesises for them (policy.md §2.12).
+import { fieldError } from '../api/errors.js';
+import type { KubernetesNetworkPolicy } from '../api/k8s-types.js';
+import { CALICO_API_VERSION, type Labels } from '../api/meta.js';
+import type { NetworkPolicy, Profile, WorkloadEndpoint, WorkloadEndpointPort } from '../api/policy-types.js';
+import { NAMESPACE_LABEL_PREFIX, SERVICE_ACCOUNT_LABEL_PREFIX } from './labels.js';
+import type { ModelWarning, PolicyId } from './types.js';
+
+// TEMPORARY until src/api/k8s-convert.ts lands: same signature, refuses every policy.
+function convertKubernetesNetworkPolicy(np: KubernetesNetworkPolicy): { policy: NetworkPolicy; warnings: readonly unknown[] } {
+  throw new Error(`Kubernetes NetworkPolicy conversion is not available yet (${np.metadata.name})`);
+}
+
+export interface ConvertedK8sPolicy {
+  readonly id: PolicyId;
+  readonly policy: NetworkPolicy | null;
+  readonly warnings: readonly ModelWarning[];
+}
+
+function warningText(w: unknown): string {
+  if (typeof w === 'string') return w;
+  if (typeof w === 'object' && w !== null && 'message' in w && typeof w.message === 'string') {
+    return 'path' in w && typeof w.path === 'string' && w.path !== '' ? `${w.path}: ${w.message}` : w.message;
+  }
+  return String(w);
+}
+
+/**
+ * In KDD mode Felix keys a converted policy as kind KubernetesNetworkPolicy
+ * with the k8s name; the etcd-mode name `knp.default.<name>` is a Calico
+ * NetworkPolicy. The key matters only for the ordering tie-break.
+ */
+export function toCalicoPolicies(np: KubernetesNetworkPolicy): ConvertedK8sPolicy {
+  const resource = `KubernetesNetworkPolicy(${np.metadata.namespace ?? 'default'}/${np.metadata.name})`;
+  try {
+    const { policy, warnings } = convertKubernetesNetworkPolicy(np);
+    const name = policy.metadata.name;
+    const kind = name.startsWith('knp.default.') ? 'NetworkPolicy' : 'KubernetesNetworkPolicy';
+    return {
+      id: { kind, namespace: policy.metadata.namespace ?? np.metadata.namespace ?? 'default', name },
+      policy,
+      warnings: warnings.map((w) => ({ ...fieldError('invalid-value', '', warningText(w)), resource })),
+    };
+  } catch (err) {
+    return {
+      id: { kind: 'KubernetesNetworkPolicy', namespace: np.metadata.namespace ?? 'default', name: np.metadata.name },
+      policy: null,
+      warnings: [{ ...fieldError('invalid-value', '', err instanceof Error ? err.message : String(err)), resource }],
+    };
+  }
+}
+
+/** Profile `kns.<ns>`: allow-all both ways, namespace labels as `pcns.*`. */
+export function namespaceProfile(namespace: string, labels: Labels = {}): Profile {
+  const labelsToApply: Record<string, string> = { [`${NAMESPACE_LABEL_PREFIX}projectcalico.org/name`]: namespace };
+  for (const [k, v] of Object.entries(labels)) labelsToApply[`${NAMESPACE_LABEL_PREFIX}${k}`] = v;
+  return {
+    apiVersion: CALICO_API_VERSION,
+    kind: 'Profile',
+    metadata: { name: `kns.${namespace}` },
+    spec: { ingress: [{ action: 'Allow' }], egress: [{ action: 'Allow' }], labelsToApply },
+  };
+}
+
+/** Profile `ksa.<ns>.<sa>`: no rules, service account labels as `pcsa.*`. */
+export function serviceAccountProfile(namespace: string, serviceAccount: string, labels: Labels = {}): Profile {
+  const labelsToApply: Record<string, string> = {
+    [`${SERVICE_ACCOUNT_LABEL_PREFIX}projectcalico.org/name`]: serviceAccount,
+  };
+  for (const [k, v] of Object.entries(labels)) labelsToApply[`${SERVICE_ACCOUNT_LABEL_PREFIX}${k}`] = v;
+  return {
+    apiVersion: CALICO_API_VERSION,
+    kind: 'Profile',
+    metadata: { name: `ksa.${namespace}.${serviceAccount}` },
+    spec: { labelsToApply },
+  };
+}
+
+export interface PodSpec {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels?: Labels;
+  readonly ips: readonly string[];
+  readonly node?: string;
+  readonly serviceAccount?: string;
+  readonly ports?: readonly WorkloadEndpointPort[];
+}
+
+/** The workload endpoint Calico derives from a pod: orchestrator k8s, profiles kns/ksa. */
+export function podWorkloadEndpoint(pod: PodSpec): WorkloadEndpoint {
+  const node = pod.node ?? 'node1';
+  const profiles = [`kns.${pod.namespace}`];
+  if (pod.serviceAccount !== undefined) profiles.push(`ksa.${pod.namespace}.${pod.serviceAccount}`);
+  return {
+    apiVersion: CALICO_API_VERSION,
+    kind: 'WorkloadEndpoint',
+    metadata: { name: pod.name, namespace: pod.namespace, ...(pod.labels ? { labels: pod.labels } : {}) },
+    spec: {
+      orchestrator: 'k8s',
+      node,
+      pod: pod.name,
+      endpoint: 'eth0',
+      ipNetworks: pod.ips.map((ip) => (ip.includes('/') ? ip : ip.includes(':') ? `${ip}/128` : `${ip}/32`)),
+      profiles,
+      ...(pod.serviceAccount !== undefined ? { serviceAccountName: pod.serviceAccount } : {}),
+      ...(pod.ports !== undefined ? { ports: pod.ports } : {}),
+    },
+  };
+}

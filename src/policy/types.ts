@@ -1,0 +1,139 @@
+// The vocabulary of the reference policy model: what goes in (resources and a
+// flow) and what comes out (a verdict per direction with the reason for it).
+import type { FieldError } from '../api/errors.js';
+import type { IpFamily } from '../api/net.js';
+import type {
+  GlobalNetworkPolicy,
+  GlobalNetworkSet,
+  HostEndpoint,
+  NetworkPolicy,
+  NetworkSet,
+  Profile,
+  Protocol,
+  StagedGlobalNetworkPolicy,
+  StagedNetworkPolicy,
+  Tier,
+  WorkloadEndpoint,
+} from '../api/policy-types.js';
+import type { KubernetesNetworkPolicy } from '../api/k8s-types.js';
+
+/** Every resource kind the model reads. Other kinds are reported and skipped. */
+export type PolicyResource =
+  | Tier
+  | NetworkPolicy
+  | GlobalNetworkPolicy
+  | StagedNetworkPolicy
+  | StagedGlobalNetworkPolicy
+  | KubernetesNetworkPolicy
+  | Profile
+  | NetworkSet
+  | GlobalNetworkSet
+  | WorkloadEndpoint
+  | HostEndpoint;
+
+export type Direction = 'ingress' | 'egress';
+
+/** Policy identity as Felix keys it (model.PolicyKey); `namespace` is "" for global kinds. */
+export interface PolicyId {
+  readonly kind: 'NetworkPolicy' | 'GlobalNetworkPolicy' | 'KubernetesNetworkPolicy';
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export type EndpointRef =
+  | { readonly kind: 'WorkloadEndpoint'; readonly namespace: string; readonly name: string }
+  | { readonly kind: 'HostEndpoint'; readonly name: string };
+
+/** One side of a flow: a Calico endpoint (optionally pinning which of its IPs), or a bare IP. */
+export type FlowPeer =
+  | { readonly endpoint: EndpointRef; readonly ip?: string }
+  | { readonly ip: string };
+
+export interface Flow {
+  readonly source: FlowPeer;
+  readonly destination: FlowPeer;
+  /** Name (case-insensitive: TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite) or number 0–255. */
+  readonly protocol: Protocol | string;
+  readonly srcPort?: number;
+  readonly dstPort?: number;
+  readonly icmp?: { readonly type: number; readonly code?: number };
+}
+
+/** The packet a flow resolves to: family-consistent addresses and a protocol number. */
+export interface Packet {
+  readonly family: IpFamily;
+  readonly srcIp: string;
+  readonly dstIp: string;
+  readonly protocol: number;
+  readonly srcPort?: number;
+  readonly dstPort?: number;
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
+}
+
+export type NotPolicedReason =
+  /** The IP belongs to no workload or host endpoint: Calico polices nothing there. */
+  | 'not-a-calico-endpoint'
+  /** Host-originated traffic to a workload on the same host bypasses the workload's ingress policy. */
+  | 'host-to-local-workload'
+  /** Host-originated traffic to a local workload interface leaves the host unpoliced. */
+  | 'host-egress-to-local-workload';
+
+/** What decided one direction. */
+export type Decision =
+  | { readonly by: 'rule'; readonly tier: string; readonly policy: PolicyId; readonly ruleIndex: number; readonly action: 'Allow' | 'Deny' }
+  | { readonly by: 'end-of-tier'; readonly tier: string }
+  | { readonly by: 'profile-rule'; readonly profile: string; readonly ruleIndex: number; readonly action: 'Allow' | 'Deny' }
+  /** A referenced profile that does not exist acts as deny-all (Felix's placeholder). */
+  | { readonly by: 'missing-profile'; readonly profile: string }
+  /** No tier decided and no profile allowed: the endpoint's final drop. */
+  | { readonly by: 'no-profile-allowed'; readonly profiles: readonly string[] }
+  | { readonly by: 'not-policed'; readonly reason: NotPolicedReason }
+  /** Workload to its own host: workload egress allowed it, then Felix's DefaultEndpointToHostAction. */
+  | { readonly by: 'endpoint-to-host-action'; readonly action: EndpointToHostAction };
+
+/** Steps that did not end evaluation but explain how it went. */
+export type TraceStep =
+  | { readonly step: 'log'; readonly tier: string; readonly policy: PolicyId; readonly ruleIndex: number }
+  | { readonly step: 'pass'; readonly tier: string; readonly policy: PolicyId; readonly ruleIndex: number }
+  | { readonly step: 'no-rule-matched'; readonly tier: string; readonly policy: PolicyId }
+  | { readonly step: 'tier-default-pass'; readonly tier: string }
+  | { readonly step: 'profile-log'; readonly profile: string; readonly ruleIndex: number }
+  | { readonly step: 'profile-pass'; readonly profile: string; readonly ruleIndex: number }
+  | { readonly step: 'profile-no-rule-matched'; readonly profile: string };
+
+export type Action = 'allow' | 'deny';
+
+export interface DirectionVerdict {
+  readonly direction: Direction;
+  /** The endpoint whose policy was consulted; null when the peer is not a Calico endpoint. */
+  readonly endpoint: EndpointRef | null;
+  readonly action: Action;
+  readonly decision: Decision;
+  readonly trace: readonly TraceStep[];
+}
+
+export interface Verdict {
+  /** allow only if egress at the source and ingress at the destination both allow. */
+  readonly action: Action;
+  readonly packet: Packet;
+  readonly egress: DirectionVerdict;
+  readonly ingress: DirectionVerdict;
+}
+
+/** Felix's DefaultEndpointToHostAction; Felix defaults to Drop, most installers set Accept. */
+export type EndpointToHostAction = 'Drop' | 'Accept' | 'Return';
+
+export interface PolicyModelOptions {
+  /**
+   * Applied to workload traffic to its own host, after the workload's egress policy (Felix
+   * config). 'Return' hands the packet back to the host's own INPUT rules, which Calico does not
+   * police, so the model counts it as allowed. Host endpoint ingress policy never applies to it.
+   */
+  readonly defaultEndpointToHostAction?: EndpointToHostAction;
+}
+
+/** A resource the model could not use, and why (Felix treats invalid resources as absent). */
+export interface ModelWarning extends FieldError {
+  readonly resource: string;
+}
