@@ -56,7 +56,7 @@ const comparison: fc.Arbitrary<Gen> = fc
   );
 
 const setOp: fc.Arbitrary<Gen> = fc
-  .tuple(key, fc.constantFrom('in', 'not in', 'notin'), fc.array(fc.constantFrom('', 'v', 'w', 'ü', "'", '"'), { maxLength: 4 }), fc.boolean(), ws)
+  .tuple(key, fc.constantFrom('in', 'not in', 'notin'), fc.array(fc.constantFrom<string>('', 'v', 'w', 'ü', "'", '"'), { maxLength: 4 }), fc.boolean(), ws)
   .map(([k, op, vs, trailingComma, space]): Gen => {
     const items = vs.map((v) => (v.includes('"') ? `'${v}'` : `"${v}"`));
     const body = items.join(`,${space}`) + (trailingComma && items.length > 0 ? ',' : '');
