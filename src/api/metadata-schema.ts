@@ -11,7 +11,11 @@ export type NameCheck = (name: string) => string | readonly string[] | undefined
 
 export interface ObjectMetaOptions {
   readonly namespaced: boolean;
-  /** Kind-specific name rule; defaults to the generic DNS-1123 subdomain rule. */
+  /**
+   * Kind-specific name rule, checked in addition to the generic DNS-1123
+   * subdomain rule (Calico validates ObjectMeta for every kind, then the kind
+   * itself); a reason both rules give is reported once.
+   */
   readonly nameCheck?: NameCheck;
   /** Label keys users may not set on this kind (e.g. `projectcalico.org/namespace` on network sets). */
   readonly forbiddenLabels?: readonly string[];
@@ -140,7 +144,12 @@ function reasonsOf(r: string | readonly string[] | undefined): readonly string[]
  * Checks sit on the fields themselves so a bad name never hides a bad label.
  */
 export function objectMetaSchema(opts: ObjectMetaOptions): z.ZodType<ObjectMeta> {
-  const nameCheck = opts.nameCheck ?? genericNameCheck;
+  const kindCheck = opts.nameCheck;
+  const nameCheck: NameCheck = (n) => {
+    const reasons = [...reasonsOf(genericNameCheck(n))];
+    if (kindCheck !== undefined) for (const r of reasonsOf(kindCheck(n))) if (!reasons.includes(r)) reasons.push(r);
+    return reasons;
+  };
   const forbidden = opts.forbiddenLabels ?? [];
   const name = z.string().superRefine((n, ctx) => {
     if (n === '') ctx.addIssue({ code: 'custom', message: 'name must be specified' });
@@ -177,5 +186,24 @@ export function objectMetaSchema(opts: ObjectMetaOptions): z.ZodType<ObjectMeta>
     finalizers: z.array(z.string()).optional(),
     ownerReferences: z.array(z.unknown()).optional(),
     managedFields: z.array(z.unknown()).optional(),
+  });
+}
+
+/**
+ * The envelope of one kind: `apiVersion` and `kind` as given, metadata as
+ * above and the kind's spec. A missing `spec` is an empty one, as in Calico
+ * (Go decodes an absent struct as its zero value).
+ */
+export function resourceSchema<A extends string, K extends string, S extends z.ZodType>(def: {
+  readonly apiVersion: A;
+  readonly kind: K;
+  readonly meta: ObjectMetaOptions;
+  readonly spec: S;
+}) {
+  return z.strictObject({
+    apiVersion: z.literal(def.apiVersion),
+    kind: z.literal(def.kind),
+    metadata: objectMetaSchema(def.meta),
+    spec: z.preprocess((v) => (v === undefined || v === null ? {} : v), def.spec),
   });
 }

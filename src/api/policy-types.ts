@@ -156,7 +156,21 @@ export type NetworkPolicy = ResourceOf<'NetworkPolicy', NetworkPolicySpec>;
 export type GlobalNetworkPolicy = ResourceOf<'GlobalNetworkPolicy', GlobalNetworkPolicySpec>;
 export type StagedNetworkPolicy = ResourceOf<'StagedNetworkPolicy', StagedNetworkPolicySpec>;
 export type StagedGlobalNetworkPolicy = ResourceOf<'StagedGlobalNetworkPolicy', StagedGlobalNetworkPolicySpec>;
-export type Tier = ResourceOf<'Tier', TierSpec>;
+/** A metav1.Condition, as a tier's status reports readiness. */
+export interface Condition {
+  readonly type: string;
+  readonly status: string;
+  readonly observedGeneration?: number;
+  readonly lastTransitionTime?: string;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+export interface TierStatus {
+  readonly conditions?: readonly Condition[];
+}
+
+export type Tier = ResourceOf<'Tier', TierSpec> & { readonly status?: TierStatus };
 export type NetworkSet = ResourceOf<'NetworkSet', NetworkSetSpec>;
 export type GlobalNetworkSet = ResourceOf<'GlobalNetworkSet', NetworkSetSpec>;
 export type HostEndpoint = ResourceOf<'HostEndpoint', HostEndpointSpec>;

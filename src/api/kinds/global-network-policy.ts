@@ -1,0 +1,61 @@
+// GlobalNetworkPolicy (projectcalico.org/v3, cluster-scoped).
+import { z } from 'zod';
+import { CALICO_API_VERSION } from '../meta.js';
+import type { KindDefinition } from '../kind.js';
+import type { GlobalNetworkPolicy } from '../policy-types.js';
+import { regexNameCheck, resourceSchema } from '../metadata-schema.js';
+import { ALWAYS, asArray, asObj, nonGlobalSelectorField } from '../rule.js';
+import { validateWith } from '../schema.js';
+import { applyPolicyDefaults } from '../policy-defaults.js';
+import { POLICY_NAME_MESSAGE, policySpecFields } from './network-policy.js';
+
+const LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+
+/** At most one dot, and no `knp.default.` form. */
+export const globalNetworkPolicyNameCheck = regexNameCheck(`(${LABEL_FMT}\\.)?${LABEL_FMT}`, POLICY_NAME_MESSAGE);
+
+export function globalPolicySpecFields(opts: { readonly staged: boolean }) {
+  return {
+    ...policySpecFields({ global: true, staged: opts.staged }),
+    namespaceSelector: nonGlobalSelectorField.optional(),
+    doNotTrack: z.boolean().optional(),
+    preDNAT: z.boolean().optional(),
+    applyOnForward: z.boolean().optional(),
+  };
+}
+
+/** The rules tying doNotTrack, preDNAT and applyOnForward together. */
+export function checkHostPolicyFlags(spec: unknown, ctx: z.RefinementCtx): void {
+  const s = asObj(spec);
+  if (s === undefined) return;
+  const doNotTrack = s['doNotTrack'] === true;
+  const preDNAT = s['preDNAT'] === true;
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (doNotTrack && preDNAT) issue('preDNAT', 'preDNAT and doNotTrack cannot both be true');
+  if (preDNAT && asArray(s['egress']).length > 0) issue('egress', 'preDNAT policy cannot have any egress rules');
+  if (preDNAT && asArray(s['types']).includes('Egress')) issue('types', "preDNAT policy cannot have 'Egress' type");
+  if ((doNotTrack || preDNAT) && s['applyOnForward'] !== true) {
+    issue('applyOnForward', 'applyOnForward must be true if either preDNAT or doNotTrack is true');
+  }
+}
+
+export const globalNetworkPolicySpecSchema = z
+  .strictObject(globalPolicySpecFields({ staged: false }))
+  .superRefine(checkHostPolicyFlags, ALWAYS);
+
+const schema: z.ZodType<GlobalNetworkPolicy> = resourceSchema({
+  apiVersion: CALICO_API_VERSION,
+  kind: 'GlobalNetworkPolicy',
+  meta: { namespaced: false, nameCheck: globalNetworkPolicyNameCheck },
+  spec: globalNetworkPolicySpecSchema,
+});
+
+export const globalNetworkPolicyKind: KindDefinition<GlobalNetworkPolicy> = {
+  kind: 'GlobalNetworkPolicy',
+  apiVersion: CALICO_API_VERSION,
+  namespaced: false,
+  plural: 'globalnetworkpolicies',
+  aliases: ['globalnetworkpolicy', 'gnp', 'gnps', 'cgnp'],
+  validate: (doc) => validateWith(schema, doc),
+  applyDefaults: (r) => applyPolicyDefaults(r, false),
+};
