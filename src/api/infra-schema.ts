@@ -232,7 +232,7 @@ export const strictNet = z.string().superRefine((s, ctx) => {
 /** Calico's "cidr": a CIDR or IP, host bits allowed. */
 export const looseCidr = z.string().refine((s) => parseCidr(s) !== null, { message: 'must be a CIDR or an IP address' });
 
-export function ipOfFamily(family: 4 | 6) {
+export function anyIpOfFamily(family: 4 | 6) {
   return z.string().refine((s) => parseIp(s)?.family === family, { message: `must be an IPv${family} address` });
 }
 
