@@ -127,8 +127,8 @@ export function prefixSelector(sel: ParsedSelector, prefix: string): ParsedSelec
     (operand) => ({ kind: 'not', operand }),
     (operands, node) => ({ kind: node.kind, operands }),
   );
-  const prefixed = new ParsedSelector(sel.source, root);
-  return prefixed;
+  // There is no user-written text for the result; its source is its canonical form.
+  return new ParsedSelector(canonicalString(root), root);
 }
 
 /**

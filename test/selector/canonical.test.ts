@@ -170,6 +170,10 @@ describe('label prefixing (upstream PrefixVisitor)', () => {
     assert.equal(sel.evaluate({ team: 'blue' }), false);
   });
 
+  it('gives the prefixed selector its canonical form as source text', () => {
+    assert.equal(prefixSelector(parseSelector(' has( a ) '), 'p.').source, 'has(p.a)');
+  });
+
   it('leaves the original selector unchanged', () => {
     const sel = parseSelector('has(a)');
     prefixSelector(sel, 'p.');
