@@ -2,16 +2,12 @@
 // API's converter, and Namespaces, ServiceAccounts and Pods become the
 // profiles and workload endpoints Calico synthesises for them (policy.md §2.12).
 import { fieldError } from '../api/errors.js';
+import { convertKubernetesNetworkPolicy } from '../api/k8s-convert.js';
 import type { KubernetesNetworkPolicy } from '../api/k8s-types.js';
 import { CALICO_API_VERSION, type Labels } from '../api/meta.js';
 import type { NetworkPolicy, Profile, WorkloadEndpoint, WorkloadEndpointPort } from '../api/policy-types.js';
 import { NAMESPACE_LABEL_PREFIX, SERVICE_ACCOUNT_LABEL_PREFIX } from './labels.js';
 import type { ModelWarning, PolicyId } from './types.js';
-
-// TEMPORARY until src/api/k8s-convert.ts lands: same signature, refuses every policy.
-function convertKubernetesNetworkPolicy(np: KubernetesNetworkPolicy): { policy: NetworkPolicy; warnings: readonly unknown[] } {
-  throw new Error(`Kubernetes NetworkPolicy conversion is not available yet (${np.metadata.name})`);
-}
 
 export interface ConvertedK8sPolicy {
   readonly id: PolicyId;

@@ -142,6 +142,7 @@ export class PolicyModel {
     const ep = local.endpoint;
     if (ep === null) return notPoliced('not-a-calico-endpoint');
     const peer = remote.endpoint;
+    if (peer === ep) return notPoliced('same-endpoint');
     const sameNode = peer !== null && peer.node !== undefined && peer.node === ep.node;
     if (sameNode && ep.ref.kind === 'HostEndpoint' && peer.ref.kind === 'WorkloadEndpoint' && direction === 'egress') {
       return notPoliced('host-egress-to-local-workload');

@@ -77,7 +77,9 @@ export type NotPolicedReason =
   /** Host-originated traffic to a workload on the same host bypasses the workload's ingress policy. */
   | 'host-to-local-workload'
   /** Host-originated traffic to a local workload interface leaves the host unpoliced. */
-  | 'host-egress-to-local-workload';
+  | 'host-egress-to-local-workload'
+  /** An endpoint talking to its own address: the packet never leaves its network namespace. */
+  | 'same-endpoint';
 
 /** What decided one direction. */
 export type Decision =

@@ -1,0 +1,120 @@
+// Both ends of a flow: egress at the source, ingress at the destination; what
+// is not a Calico endpoint is not policed; host endpoints (policy.md §3.7, §3.8).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildPolicyModel, type PolicyResource } from '../../src/policy/index.js';
+import { formatDecision } from '../../src/policy/format.js';
+import { gnp, hep, np, nsProfile, pod, profile, tcp } from './fixtures.js';
+
+const base: PolicyResource[] = [
+  nsProfile('prod'),
+  nsProfile('dev'),
+  pod('prod', 'web', '10.0.1.1', { app: 'web' }, { node: 'node1' }),
+  pod('dev', 'client', '10.0.2.1,fd00::2:1', { app: 'client' }, { node: 'node2' }),
+  hep('node1-eth0', { node: 'node1', interfaceName: 'eth0', expectedIPs: ['172.16.0.1'] }, { host: 'node1' }),
+  hep('node2-eth0', { node: 'node2', interfaceName: 'eth0', expectedIPs: ['172.16.0.2'], profiles: ['allow-all'] }, { host: 'node2' }),
+  profile('allow-all', { ingress: [{ action: 'Allow' }], egress: [{ action: 'Allow' }] }),
+];
+
+function verdict(resources: PolicyResource[], src: string, dst: string, port = 80) {
+  return buildPolicyModel([...base, ...resources], { defaultEndpointToHostAction: 'Drop' }).evaluate(tcp(src, dst, port));
+}
+
+describe('a flow is allowed only if egress at the source and ingress at the destination allow it', () => {
+  it('egress denied at the source denies the flow even though ingress allows', () => {
+    const v = verdict([np('dev', 'no-egress', { types: ['Egress'] })], 'dev/client', 'prod/web');
+    assert.deepEqual([v.action, v.egress.action, v.ingress.action], ['deny', 'deny', 'allow']);
+    assert.equal(formatDecision(v.egress.decision), 'end of tier default: Deny');
+  });
+  it('ingress denied at the destination denies the flow', () => {
+    const v = verdict([np('prod', 'no-ingress', { types: ['Ingress'] })], 'dev/client', 'prod/web');
+    assert.deepEqual([v.action, v.egress.action, v.ingress.action], ['deny', 'allow', 'deny']);
+  });
+  it('egress rules see the local endpoint as source and the peer as destination', () => {
+    const v = verdict(
+      [np('dev', 'to-web', { egress: [{ action: 'Allow', destination: { selector: "app == 'web'", namespaceSelector: 'all()' } }] })],
+      'dev/client',
+      'prod/web',
+    );
+    assert.equal(formatDecision(v.egress.decision), 'tier default, np:dev/to-web rule 0: Allow');
+  });
+});
+
+describe('addresses that are not Calico endpoints', () => {
+  it('egress from an outside address is not policed, ingress still is', () => {
+    const v = verdict([np('prod', 'deny-in', { ingress: [{ action: 'Deny' }] })], '203.0.113.5', 'prod/web');
+    assert.equal(formatDecision(v.egress.decision), 'not policed (not-a-calico-endpoint)');
+    assert.equal(v.egress.action, 'allow');
+    assert.equal(v.action, 'deny');
+  });
+  it('ingress to an outside address is not policed', () => {
+    const v = verdict([], 'prod/web', '203.0.113.5');
+    assert.equal(formatDecision(v.ingress.decision), 'not policed (not-a-calico-endpoint)');
+    assert.equal(v.action, 'allow');
+  });
+  it('a bare address of a pod is that pod: its policy applies', () => {
+    const v = verdict([np('prod', 'deny-in', { ingress: [{ action: 'Deny' }] })], 'dev/client', '10.0.1.1');
+    assert.equal(formatDecision(v.ingress.decision), 'tier default, np:prod/deny-in rule 0: Deny');
+  });
+});
+
+describe('address families', () => {
+  it('a pod-to-pod flow uses IPv4 when both ends have it', () => {
+    assert.equal(verdict([], 'dev/client', 'prod/web').packet.family, 4);
+  });
+  it('a flow between endpoints without a common family is an error, not a verdict', () => {
+    const model = buildPolicyModel([...base, pod('prod', 'v6only', 'fd00::1:9')]);
+    const r = model.tryEvaluate(tcp('prod/web', 'prod/v6only'));
+    assert.equal(r.ok, false);
+  });
+  it('an unknown endpoint is an error naming it', () => {
+    const r = buildPolicyModel(base).tryEvaluate(tcp('prod/nope', 'prod/web'));
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.match(r.errors[0]?.message ?? '', /prod\/nope/);
+  });
+});
+
+describe('host endpoints', () => {
+  it('a host endpoint with neither policy nor profile drops everything', () => {
+    const v = verdict([], 'dev/client', 'hep:node1-eth0');
+    assert.equal(formatDecision(v.ingress.decision), 'no policy and no profile: Deny');
+  });
+  it('a host endpoint falls through to its profiles when no policy selects it', () => {
+    const v = verdict([], 'prod/web', 'hep:node2-eth0');
+    assert.equal(formatDecision(v.ingress.decision), 'profile allow-all rule 0: Allow');
+  });
+  it('a GNP selecting a host endpoint polices its ingress', () => {
+    const v = verdict([gnp('hosts', { selector: 'has(host)', ingress: [{ action: 'Allow', protocol: 'TCP', destination: { ports: [22] } }] })], 'dev/client', 'hep:node1-eth0', 22);
+    assert.equal(formatDecision(v.ingress.decision), 'tier default, gnp:hosts rule 0: Allow');
+  });
+  it('a host endpoint with only an ingress policy is still default-deny for egress without profiles', () => {
+    const v = verdict([gnp('hosts', { selector: 'has(host)', ingress: [{ action: 'Allow' }] })], 'hep:node1-eth0', 'dev/client');
+    assert.equal(formatDecision(v.egress.decision), 'no policy and no profile: Deny');
+  });
+  it('Kubernetes-style selectors (orchestrator k8s) never select host endpoints', () => {
+    const m = buildPolicyModel([...base, gnp('k8s-only', { selector: "projectcalico.org/orchestrator == 'k8s'" })]);
+    const selected = m.selectedEndpoints({ kind: 'GlobalNetworkPolicy', namespace: '', name: 'k8s-only' });
+    assert.deepEqual(selected.map((r) => r.kind), ['WorkloadEndpoint', 'WorkloadEndpoint']);
+  });
+  it('preDNAT and doNotTrack policies are not part of the normal tiers', () => {
+    const v = verdict(
+      [
+        gnp('raw', { selector: 'has(host)', doNotTrack: true, applyOnForward: true, ingress: [{ action: 'Deny' }] }),
+        gnp('pre', { selector: 'has(host)', preDNAT: true, applyOnForward: true, ingress: [{ action: 'Deny' }] }),
+      ],
+      'prod/web',
+      'hep:node2-eth0',
+    );
+    assert.equal(formatDecision(v.ingress.decision), 'profile allow-all rule 0: Allow');
+  });
+  it('host traffic to a workload on the same host is not policed at either end', () => {
+    const v = verdict([np('prod', 'deny-in', { ingress: [{ action: 'Deny' }] })], 'hep:node1-eth0', 'prod/web');
+    assert.deepEqual([v.egress.decision.by, v.ingress.decision.by, v.action], ['not-policed', 'not-policed', 'allow']);
+  });
+  it('a workload reaching its own host meets DefaultEndpointToHostAction, not host endpoint policy', () => {
+    const v = verdict([gnp('hosts', { selector: 'has(host)', ingress: [{ action: 'Allow' }] })], 'prod/web', 'hep:node1-eth0');
+    assert.equal(formatDecision(v.ingress.decision), 'DefaultEndpointToHostAction Drop');
+    const accept = buildPolicyModel(base, { defaultEndpointToHostAction: 'Accept' }).evaluate(tcp('prod/web', 'hep:node1-eth0'));
+    assert.equal(accept.action, 'allow');
+  });
+});
