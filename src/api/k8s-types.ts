@@ -57,3 +57,6 @@ export type KubernetesNetworkPolicy = ResourceOf<
 export interface StagedKubernetesNetworkPolicySpec extends Partial<K8sNetworkPolicySpec> {
   readonly stagedAction?: 'Set' | 'Delete' | 'Learn' | 'Ignore';
 }
+
+/** projectcalico.org/v3 StagedKubernetesNetworkPolicy: a k8s policy spec evaluated but not enforced. */
+export type StagedKubernetesNetworkPolicy = ResourceOf<'StagedKubernetesNetworkPolicy', StagedKubernetesNetworkPolicySpec>;

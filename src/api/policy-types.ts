@@ -144,6 +144,27 @@ export interface WorkloadEndpointSpec {
   readonly mac?: string;
   readonly ports?: readonly WorkloadEndpointPort[];
   readonly allowSpoofedSourcePrefixes?: readonly string[];
+  readonly qosControls?: QoSControls;
+}
+
+/** Bandwidth, packet-rate and connection limits of a workload (bits/s, bits, packets/s, connections). */
+export interface QoSControls {
+  readonly ingressBandwidth?: number;
+  readonly ingressBurst?: number;
+  readonly ingressPeakrate?: number;
+  readonly ingressMinburst?: number;
+  readonly egressBandwidth?: number;
+  readonly egressBurst?: number;
+  readonly egressPeakrate?: number;
+  readonly egressMinburst?: number;
+  readonly ingressPacketRate?: number;
+  readonly ingressPacketBurst?: number;
+  readonly egressPacketRate?: number;
+  readonly egressPacketBurst?: number;
+  readonly ingressMaxConnections?: number;
+  readonly egressMaxConnections?: number;
+  /** DSCP value: a number 0–63 or a name such as `AF11`. */
+  readonly dscp?: number | string;
 }
 
 export interface ProfileSpec {

@@ -118,35 +118,47 @@ export function portNameErrors(name: string): string[] {
 }
 
 /**
- * Parses a port as numorstring.Port does: a number, `"80"`, `"1000:2000"`
- * or a name. Returns the reasons it is invalid instead when it is.
+ * Parses a port string as numorstring.PortFromString does: `"80"`,
+ * `"1000:2000"` or a name of 1–128 characters `[a-zA-Z0-9_.-]`. No range
+ * checks beyond fitting in 16 bits: `"0"` parses.
  */
-export function parsePort(p: number | string): ParsedPort | { readonly errors: readonly string[] } {
-  const bad = (...errors: string[]) => ({ errors });
-  const rangeMsg = 'port range invalid, port number must be between 1 and 65535';
-  if (typeof p === 'number') {
-    if (!Number.isInteger(p) || p < 0 || p > 65535) return bad(`invalid port format (${p})`);
-    return p === 0 ? bad(rangeMsg) : { kind: 'range', min: p, max: p };
+export function portFromString(s: string): ParsedPort | { readonly error: string } {
+  if (/^\d+$/.test(s)) {
+    const n = Number(s);
+    return n > 65535 ? { error: `invalid port format (${s})` } : { kind: 'range', min: n, max: n };
   }
-  if (/^\d+$/.test(p)) {
-    const n = Number(p);
-    if (n > 65535) return bad(`invalid port format (${p})`);
-    return n === 0 ? bad(rangeMsg) : { kind: 'range', min: n, max: n };
-  }
-  const m = /^(\d+):(\d+)$/.exec(p);
+  const m = /^(\d+):(\d+)$/.exec(s);
   if (m !== null) {
     const min = Number(m[1]);
     const max = Number(m[2]);
-    if (min > 65535) return bad(`invalid minimum port number in range (${p})`);
-    if (max > 65535) return bad(`invalid maximum port number in range (${p})`);
-    if (min > max) return bad(`minimum port number (${min}) is greater than maximum port number (${max}) in port range`);
-    if (min < 1) return bad(rangeMsg);
+    if (min > 65535) return { error: `invalid minimum port number in range (${s})` };
+    if (max > 65535) return { error: `invalid maximum port number in range (${s})` };
+    if (min > max) return { error: `minimum port number (${min}) is greater than maximum port number (${max}) in port range` };
     return { kind: 'range', min, max };
   }
-  if (!PORT_NAME_SYNTAX.test(p)) return bad(`invalid name for named port (${p})`);
-  const errs = portNameErrors(p);
-  if (errs.length > 0) return bad(...errs.map((e) => `invalid port name: ${e}`));
-  return { kind: 'named', name: p };
+  if (!PORT_NAME_SYNTAX.test(s)) return { error: `invalid name for named port (${s})` };
+  return { kind: 'named', name: s };
+}
+
+/**
+ * Decodes and validates a port as Calico does (a number, `"80"`,
+ * `"1000:2000"` or a name), returning every reason it is invalid instead
+ * when it is.
+ */
+export function parsePort(p: number | string): ParsedPort | { readonly errors: readonly string[] } {
+  const rangeMsg = 'port range invalid, port number must be between 1 and 65535';
+  let parsed: ParsedPort;
+  if (typeof p === 'number') {
+    if (!Number.isInteger(p) || p < 0 || p > 65535) return { errors: [`invalid port format (${p})`] };
+    parsed = { kind: 'range', min: p, max: p };
+  } else {
+    const r = portFromString(p);
+    if ('error' in r) return { errors: [r.error] };
+    parsed = r;
+  }
+  if (parsed.kind === 'range') return parsed.min < 1 ? { errors: [rangeMsg] } : parsed;
+  const errs = portNameErrors(parsed.name);
+  return errs.length > 0 ? { errors: errs.map((e) => `invalid port name: ${e}`) } : parsed;
 }
 
 /** How Calico writes a port back: a number for one port, `"a:b"` for a range, else the name. */

@@ -1,0 +1,39 @@
+// Profile (cluster-scoped): rules and labels that endpoints inherit by name,
+// applied after all tiers.
+import { z } from 'zod';
+import { CALICO_API_VERSION } from '../meta.js';
+import type { KindDefinition } from '../kind.js';
+import type { Profile } from '../policy-types.js';
+import { labelsSchema, resourceSchema } from '../metadata-schema.js';
+import { ruleSchema } from '../rule.js';
+import { validateWith } from '../schema.js';
+
+/** Calico's own allow-all profile for host endpoints; users cannot create one of this name. */
+export const DEFAULT_ALLOW_PROFILE = 'projectcalico-default-allow';
+
+/** What creating a profile of the reserved name reports. */
+export const DEFAULT_ALLOW_PROFILE_EXISTS_MESSAGE =
+  `${DEFAULT_ALLOW_PROFILE} already exists. The profile "${DEFAULT_ALLOW_PROFILE}" is default provided by Calico`;
+
+export const profileSpecSchema = z.strictObject({
+  ingress: z.array(ruleSchema).optional(),
+  egress: z.array(ruleSchema).optional(),
+  labelsToApply: labelsSchema.optional(),
+});
+
+const schema: z.ZodType<Profile> = resourceSchema({
+  apiVersion: CALICO_API_VERSION,
+  kind: 'Profile',
+  meta: { namespaced: false },
+  spec: profileSpecSchema,
+});
+
+export const profileKind: KindDefinition<Profile> = {
+  kind: 'Profile',
+  apiVersion: CALICO_API_VERSION,
+  namespaced: false,
+  plural: 'profiles',
+  aliases: ['profile', 'pro', 'pros'],
+  validate: (doc) => validateWith(schema, doc),
+  applyDefaults: (r) => r,
+};
