@@ -5,14 +5,18 @@ import { Command } from 'commander';
 import { runCli } from './run.js';
 import { registerSelectorCommands } from './commands/selector.js';
 import { registerVersionCommand } from './commands/version.js';
+import { registerIpamCommands } from './commands/ipam.js';
+import { registerResourceCommands } from './commands/resources.js';
 
 export function buildProgram(): Command {
   const program = new Command('calicoctl')
     .description('Manage Calico-TS resources and inspect policy')
     .showHelpAfterError()
     .allowExcessArguments(false);
+  registerResourceCommands(program);
   registerVersionCommand(program);
   registerSelectorCommands(program);
+  registerIpamCommands(program);
   return program;
 }
 
