@@ -36,7 +36,9 @@ export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], base
 
 /** Runs a zod schema and returns our Result type. */
 export function validateWith<T>(schema: z.ZodType<T>, doc: unknown, base = ''): Result<T> {
-  const r = schema.safeParse(doc);
+  // Without reportInput zod leaves `input` off its issues, and every type
+  // mismatch would read as a missing field.
+  const r = schema.safeParse(doc, { reportInput: true });
   if (r.success) return { ok: true, value: r.data };
   return { ok: false, errors: zodIssuesToFieldErrors(r.error.issues, base) };
 }
