@@ -7,6 +7,7 @@ import { registerSelectorCommands } from './commands/selector.js';
 import { registerVersionCommand } from './commands/version.js';
 import { registerIpamCommands } from './commands/ipam.js';
 import { registerResourceCommands } from './commands/resources.js';
+import { registerDatastoreCommands } from './commands/datastore.js';
 
 export function buildProgram(): Command {
   const program = new Command('calicoctl')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .allowExcessArguments(false);
   registerResourceCommands(program);
+  registerDatastoreCommands(program);
   registerVersionCommand(program);
   registerSelectorCommands(program);
   registerIpamCommands(program);
