@@ -302,3 +302,16 @@ export interface KubeControllersConfigurationStatus {
 export interface KubeControllersConfiguration extends ResourceOf<'KubeControllersConfiguration', KubeControllersConfigurationSpec> {
   readonly status?: KubeControllersConfigurationStatus;
 }
+
+// ---- IPAMConfiguration ----
+
+export interface IPAMConfigurationSpec {
+  readonly strictAffinity?: boolean;
+  /** 0 means no configured limit (the allocator still caps at 20 per host). */
+  readonly maxBlocksPerHost?: number;
+  readonly autoAllocateBlocks?: boolean;
+  readonly kubeVirtVMAddressPersistence?: 'Enabled' | 'Disabled';
+  readonly ipCooldownSeconds?: number;
+}
+
+export type IPAMConfiguration = ResourceOf<'IPAMConfiguration', IPAMConfigurationSpec>;

@@ -8,14 +8,22 @@ import { bgpPeerKind } from './kinds/bgp-peer.js';
 import { clusterInformationKind } from './kinds/cluster-information.js';
 import { felixConfigurationKind } from './kinds/felix-configuration.js';
 import { globalNetworkPolicyKind } from './kinds/global-network-policy.js';
+import { globalNetworkSetKind } from './kinds/global-network-set.js';
+import { hostEndpointKind } from './kinds/host-endpoint.js';
+import { ipamConfigurationKind } from './kinds/ipam-configuration.js';
 import { ipPoolKind } from './kinds/ip-pool.js';
 import { ipReservationKind } from './kinds/ip-reservation.js';
 import { kubeControllersConfigurationKind } from './kinds/kube-controllers-configuration.js';
+import { kubernetesNetworkPolicyKind } from './kinds/kubernetes-network-policy.js';
 import { networkPolicyKind } from './kinds/network-policy.js';
+import { networkSetKind } from './kinds/network-set.js';
 import { nodeKind } from './kinds/node.js';
+import { profileKind } from './kinds/profile.js';
 import { stagedGlobalNetworkPolicyKind } from './kinds/staged-global-network-policy.js';
+import { stagedKubernetesNetworkPolicyKind } from './kinds/staged-kubernetes-network-policy.js';
 import { stagedNetworkPolicyKind } from './kinds/staged-network-policy.js';
 import { tierKind } from './kinds/tier.js';
+import { workloadEndpointKind } from './kinds/workload-endpoint.js';
 
 /** In calicoctl's order of registration, Calico kinds before Kubernetes ones. */
 const KINDS: readonly KindDefinition[] = [
@@ -25,14 +33,22 @@ const KINDS: readonly KindDefinition[] = [
   clusterInformationKind,
   felixConfigurationKind,
   globalNetworkPolicyKind,
+  globalNetworkSetKind,
+  hostEndpointKind,
+  ipamConfigurationKind,
   ipPoolKind,
   ipReservationKind,
   kubeControllersConfigurationKind,
   networkPolicyKind,
+  networkSetKind,
   nodeKind,
+  profileKind,
   stagedGlobalNetworkPolicyKind,
+  stagedKubernetesNetworkPolicyKind,
   stagedNetworkPolicyKind,
   tierKind,
+  workloadEndpointKind,
+  kubernetesNetworkPolicyKind,
 ];
 
 /**
