@@ -19,7 +19,7 @@ export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], base
     const path = issuePath(base, issue.path);
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push(fieldError('unknown-field', joinPath(path, key), `unknown field "${key}"`));
-    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+    } else if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined) {
       out.push(fieldError('required', path, 'required field is missing'));
     } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       // Report the branch that got furthest rather than a bare "invalid input".
