@@ -176,8 +176,9 @@ export const portSchema: z.ZodType<Port> = z.union([z.number(), z.string()]).tra
   return formatPort(parsed);
 });
 
-function isNamedPort(p: unknown): boolean {
-  return typeof p === 'string' && !/^\d+(:\d+)?$/.test(p);
+// A port that failed to parse is reported on its own; only well-formed numbers count here.
+function isNumericPort(p: unknown): boolean {
+  return typeof p === 'number' || (typeof p === 'string' && /^\d+(:\d+)?$/.test(p));
 }
 
 // ---- ICMP ----
@@ -350,7 +351,7 @@ function checkRule(r: Obj, ctx: z.RefinementCtx): void {
   for (const [side, field] of PORT_FIELDS) {
     const ports = asArray(asObj(r[side])?.[field]);
     if (protocol === undefined) {
-      if (!ports.every(isNamedPort)) {
+      if (ports.some(isNumericPort)) {
         issue([side, field], 'rules with numeric port or port range must set protocol to TCP or UDP or SCTP');
       }
     } else if (ports.length > 0 && !protocolSupportsPorts(protocol)) {
