@@ -3,6 +3,7 @@
 // guarantees these shapes; each kind's applyDefaults fills what Calico fills.
 // Field names follow Calico's JSON exactly.
 import type { ResourceOf } from './meta.js';
+import type { Condition } from './policy-types.js';
 import type { FelixConfigurationSpec } from './kinds/felix-configuration-fields.js';
 
 export type { FelixConfigurationSpec } from './kinds/felix-configuration-fields.js';
@@ -18,15 +19,6 @@ export interface SecretKeySelector {
   readonly name: string;
   readonly key: string;
   readonly optional?: boolean;
-}
-
-export interface Condition {
-  readonly type: string;
-  readonly status: 'True' | 'False' | 'Unknown';
-  readonly reason?: string;
-  readonly message?: string;
-  readonly lastTransitionTime?: string;
-  readonly observedGeneration?: number;
 }
 
 // ---- IPPool ----
