@@ -40,7 +40,7 @@ test('ipam show: one row per pool; --show-blocks adds one per block; percentages
     ].join('\n'),
   );
   await showUtilization(ds, out, true);
-  assert.match(take(), /\| Block    \| 10\.0\.0\.0\/30 \|         4 \|    1 \(25%\) \|       0 \(0%\) \|  3 \(75%\) \|/);
+  assert.ok(take().includes('| Block    | 10.0.0.0/30 |         4 |    1 (25%) |       0 (0%) |  3 (75%) |'));
 });
 
 test('ipam show --ip: in use with handle and sorted attributes, or not assigned', async (t) => {
@@ -63,8 +63,8 @@ test('ipam show --show-borrowed lists addresses whose node is not the block owne
   await ipam.assignIp({ ip: '10.0.0.6', hostname: 'node-a' }).catch(() => undefined);
   await showBorrowed(ds, out);
   const text = take();
-  assert.match(text, /\| IP       \| BORROWING-NODE \| BLOCK       \| BLOCK OWNER \| TYPE \| ALLOCATED-TO \|/);
-  assert.match(text, /\| 10\.0\.0\.6 \| node-b         \| 10\.0\.0\.4\/30 \| node-a      \| pod  \| ns\/web       \|/);
+  assert.ok(text.includes('| IP       | BORROWING-NODE | BLOCK       | BLOCK OWNER | TYPE | ALLOCATED-TO |'), text);
+  assert.ok(text.includes('| 10.0.0.6 | node-b         | 10.0.0.4/30 | node-a      | pod  | ns/web       |'), text);
 });
 
 test('ipam configure sets strict affinity and show --show-configuration prints every field', async (t) => {
@@ -77,7 +77,7 @@ test('ipam configure sets strict affinity and show --show-configuration prints e
     message: 'error: MaxBlocksPerHost requires StrictAffinity to be enabled',
   });
   await showConfiguration(ds, out);
-  assert.match(take(), /\| StrictAffinity               \| true      \|\n\| AutoAllocateBlocks           \| true      \|/);
+  assert.ok(take().includes('| StrictAffinity               | true      |\n| AutoAllocateBlocks           | true      |'));
 });
 
 test('ipam release --ip frees an address and refuses one that is not assigned', async (t) => {
