@@ -23,10 +23,14 @@ const POLICY_TYPES: readonly [PolicyType, ...PolicyType[]] = ['Ingress', 'Egress
 
 /** `types`: Ingress/Egress, each at most once. An empty list is defaulted, so it is accepted here. */
 export function typesSchema(maxItems: number | undefined) {
-  const base = z.array(z.enum(POLICY_TYPES));
-  return (maxItems === undefined ? base : base.max(maxItems)).superRefine((types, ctx) => {
+  // One refinement for both limits, so a list that is too long still has its duplicates named.
+  return z.array(z.enum(POLICY_TYPES)).superRefine((types, ctx) => {
+    const list = asArray(types);
+    if (maxItems !== undefined && list.length > maxItems) {
+      ctx.addIssue({ code: 'custom', message: `must have at most ${maxItems} items` });
+    }
     const seen = new Set<unknown>();
-    for (const t of asArray(types)) {
+    for (const t of list) {
       if (seen.has(t)) ctx.addIssue({ code: 'custom', message: `'${String(t)}' type specified more than once` });
       seen.add(t);
     }

@@ -34,9 +34,14 @@ const maskedNet = z.string().superRefine((n, ctx) => {
 
 const workloadEndpointPortSchema: z.ZodType<WorkloadEndpointPort> = z
   .strictObject({
-    name: z.string().superRefine((name, ctx) => {
-      for (const m of name === '' ? [] : portNameErrors(name)) ctx.addIssue({ code: 'custom', message: `invalid port name: ${m}` });
-    }),
+    // Calico decodes a missing name as "" and reports it only when there is no host port either.
+    name: z
+      .string()
+      .superRefine((name, ctx) => {
+        for (const m of name === '' ? [] : portNameErrors(name)) ctx.addIssue({ code: 'custom', message: `invalid port name: ${m}` });
+      })
+      .optional()
+      .transform((n) => n ?? ''),
     protocol: endpointPortProtocol('WorkloadEndpointPort'),
     port: z.number().int().min(1).max(65535),
     hostPort: z.number().int().min(0).max(65535).optional(),
