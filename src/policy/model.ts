@@ -33,8 +33,16 @@ export function formatPolicyId(id: PolicyId): string {
   return id.namespace === '' ? `${short}:${id.name}` : `${short}:${id.namespace}/${id.name}`;
 }
 
-function ipKey(ip: ParsedIp): string {
-  return `${ip.family}:${ip.value.toString(16)}`;
+/** Per-family maps keyed by the address value (BigInt keys compare by value). */
+class AddressMap<V> {
+  private readonly v4 = new Map<bigint, V>();
+  private readonly v6 = new Map<bigint, V>();
+  get(ip: ParsedIp): V | undefined {
+    return (ip.family === 4 ? this.v4 : this.v6).get(ip.value);
+  }
+  set(ip: ParsedIp, v: V): void {
+    (ip.family === 4 ? this.v4 : this.v6).set(ip.value, v);
+  }
 }
 
 interface ResolvedPeer {
@@ -46,10 +54,12 @@ export class PolicyModel {
   readonly warnings: readonly ModelWarning[];
   private readonly compiled: CompiledResources;
   private readonly tierByName: ReadonlyMap<string, CompiledTier>;
-  private readonly endpointByKey = new Map<string, EndpointInfo>();
-  private readonly endpointOwnersByIp = new Map<string, EndpointInfo[]>();
-  private readonly ownersCache = new Map<string, readonly AddressOwner[]>();
-  private readonly planCache = new Map<string, readonly TierPlan[]>();
+  private readonly workloads = new Map<string, EndpointInfo>();
+  private readonly hosts = new Map<string, EndpointInfo>();
+  private readonly endpointOwnersByIp = new AddressMap<EndpointInfo[]>();
+  private readonly ownersCache = new AddressMap<readonly AddressOwner[]>();
+  private readonly ingressPlans = new Map<EndpointInfo, readonly TierPlan[]>();
+  private readonly egressPlans = new Map<EndpointInfo, readonly TierPlan[]>();
 
   constructor(
     resources: Iterable<PolicyResource>,
@@ -59,12 +69,11 @@ export class PolicyModel {
     this.warnings = this.compiled.warnings;
     this.tierByName = new Map(this.compiled.tiers.map((t) => [t.name, t]));
     for (const ep of this.compiled.endpoints) {
-      const k = `${ep.ref.kind}:${ep.key}`;
-      this.endpointByKey.set(k, ep);
+      (ep.ref.kind === 'WorkloadEndpoint' ? this.workloads : this.hosts).set(ep.key, ep);
       for (const ip of ep.ips) {
-        const list = this.endpointOwnersByIp.get(ipKey(ip)) ?? [];
+        const list = this.endpointOwnersByIp.get(ip) ?? [];
         list.push(ep);
-        this.endpointOwnersByIp.set(ipKey(ip), list);
+        this.endpointOwnersByIp.set(ip, list);
       }
     }
   }
@@ -93,7 +102,7 @@ export class PolicyModel {
 
   /** The active tiers and their policies for one endpoint and direction, as evaluated. */
   policiesFor(ref: EndpointRef, direction: Direction): readonly { readonly tier: string; readonly policies: readonly PolicyId[] }[] {
-    const ep = this.endpointByKey.get(`${ref.kind}:${endpointKey(ref)}`);
+    const ep = this.lookup(ref);
     if (ep === undefined) return [];
     return this.planOf(ep, direction).map((p) => ({ tier: p.tier.name, policies: p.policies.map((x) => x.id) }));
   }
@@ -121,12 +130,16 @@ export class PolicyModel {
     );
   }
 
+  private lookup(ref: EndpointRef): EndpointInfo | undefined {
+    return ref.kind === 'WorkloadEndpoint' ? this.workloads.get(`${ref.namespace}/${ref.name}`) : this.hosts.get(ref.name);
+  }
+
   private planOf(ep: EndpointInfo, direction: Direction): readonly TierPlan[] {
-    const k = `${direction}:${ep.ref.kind}:${ep.key}`;
-    let plan = this.planCache.get(k);
+    const cache = direction === 'ingress' ? this.ingressPlans : this.egressPlans;
+    let plan = cache.get(ep);
     if (plan === undefined) {
       plan = planFor(ep, direction, this.compiled.policies, this.tierByName);
-      this.planCache.set(k, plan);
+      cache.set(ep, plan);
     }
     return plan;
   }
@@ -165,10 +178,9 @@ export class PolicyModel {
 
   /** Endpoints owning the address exactly, then network sets whose CIDRs contain it. */
   private ownersOf(ip: ParsedIp): readonly AddressOwner[] {
-    const k = ipKey(ip);
-    let owners = this.ownersCache.get(k);
+    let owners = this.ownersCache.get(ip);
     if (owners !== undefined) return owners;
-    const list: AddressOwner[] = (this.endpointOwnersByIp.get(k) ?? []).map((e) => ({ item: e.item, ports: e.ports }));
+    const list: AddressOwner[] = (this.endpointOwnersByIp.get(ip) ?? []).map((e) => ({ item: e.item, ports: e.ports }));
     for (const ns of this.compiled.networkSets) {
       for (const c of ns.cidrs) {
         const bits = BigInt((c.family === 4 ? 32 : 128) - c.prefixLength);
@@ -179,13 +191,13 @@ export class PolicyModel {
       }
     }
     owners = list;
-    this.ownersCache.set(k, owners);
+    this.ownersCache.set(ip, owners);
     return owners;
   }
 
   private resolvePeer(peer: FlowPeer, path: string): Result<{ endpoint: EndpointInfo | null; ip: ParsedIp | null }> {
     if ('endpoint' in peer) {
-      const ep = this.endpointByKey.get(`${peer.endpoint.kind}:${endpointKey(peer.endpoint)}`);
+      const ep = this.lookup(peer.endpoint);
       if (ep === undefined) {
         return fail([fieldError('not-found', `${path}.endpoint`, `no ${peer.endpoint.kind} ${formatEndpointRef(peer.endpoint)}`)]);
       }
@@ -200,7 +212,7 @@ export class PolicyModel {
     const ip = parseIp(peer.ip);
     if (ip === null) return fail([fieldError('invalid-value', `${path}.ip`, `${JSON.stringify(peer.ip)} is not an IP address`)]);
     // A bare address of a known endpoint reaches that endpoint, so its policy applies.
-    const owners = this.endpointOwnersByIp.get(ipKey(ip)) ?? [];
+    const owners = this.endpointOwnersByIp.get(ip) ?? [];
     const ep = owners.find((e) => e.ref.kind === 'WorkloadEndpoint') ?? owners[0] ?? null;
     return ok({ endpoint: ep, ip });
   }
@@ -248,17 +260,15 @@ export class PolicyModel {
   }
 }
 
-function familiesOf(p: { endpoint: EndpointInfo | null; ip: ParsedIp | null }): Set<IpFamily> {
-  if (p.ip !== null) return new Set([p.ip.family]);
-  return new Set(p.endpoint?.ips.map((x) => x.family) ?? []);
+function hasFamily(p: { endpoint: EndpointInfo | null; ip: ParsedIp | null }, f: IpFamily): boolean {
+  if (p.ip !== null) return p.ip.family === f;
+  return p.endpoint?.ips.some((x) => x.family === f) ?? false;
 }
 
 /** IPv4 when both sides can use it, else IPv6. */
 function pickFamily(a: { endpoint: EndpointInfo | null; ip: ParsedIp | null }, b: { endpoint: EndpointInfo | null; ip: ParsedIp | null }): IpFamily | null {
-  const fa = familiesOf(a);
-  const fb = familiesOf(b);
-  if (fa.has(4) && fb.has(4)) return 4;
-  if (fa.has(6) && fb.has(6)) return 6;
+  if (hasFamily(a, 4) && hasFamily(b, 4)) return 4;
+  if (hasFamily(a, 6) && hasFamily(b, 6)) return 6;
   return null;
 }
 
