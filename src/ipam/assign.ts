@@ -20,7 +20,7 @@ import { DATASTORE_RETRIES, decrementHandleRecord, incrementHandleRecord, MAX_RE
 import { DEFAULT_MAX_BLOCKS_PER_HOST, type AffinityOwner, type AllocationBlock, type AttrMap } from './model.js';
 import { blockCidrForIp, blockCidrsOf, determinePools, poolForIp, type AllowedUse, type IpamPool } from './pools.js';
 import { addressFilter, type AddressFilter } from './reservations.js';
-import type { Versioned } from './store.js';
+import type { StoredAffinity, Versioned } from './store.js';
 
 export interface AutoAssignArgs {
   readonly num4: number;
@@ -117,10 +117,10 @@ export async function autoAssignFamily(ctx: IpamContext, args: AutoAssignArgs, f
 
   // The host's affine blocks inside usable pools, in key order; blocks whose
   // pool no longer selects this host are given up when empty.
-  const affine: string[] = [];
+  const affine: StoredAffinity[] = [];
   for (const a of await ctx.store.listAffinities(owner.host, family)) {
     const c = parseCidr(a.cidr);
-    if (c !== null && pools.some((p) => cidrContainsCidr(p.cidr, c))) affine.push(a.cidr);
+    if (c !== null && pools.some((p) => cidrContainsCidr(p.cidr, c))) affine.push(a);
     else await releaseBlockAffinity(ctx, owner, a.cidr, { requireEmpty: true });
   }
   const configured = ctx.config.maxBlocksPerHost;
@@ -161,16 +161,17 @@ type FoundBlock = { block: Versioned<AllocationBlock>; claimed: boolean } | 'no-
 async function findOrClaimBlock(
   ctx: IpamContext,
   owner: AffinityOwner,
-  remaining: string[],
+  remaining: StoredAffinity[],
   allowNewClaim: boolean,
   pools: readonly IpamPool[],
   reservations: AddressFilter,
   reserved?: HostReservedAttr,
 ): Promise<FoundBlock> {
   while (remaining.length > 0) {
-    const cidr = remaining.shift() as string;
+    // The listed affinity is used as read; only a retry after a conflict reads it again.
+    let aff: StoredAffinity | undefined = remaining.shift();
     for (let i = 0; i < DATASTORE_RETRIES; i++) {
-      const aff = await ctx.store.getAffinity(owner.host, cidr);
+      if (i > 0 && aff !== undefined) aff = await ctx.store.getAffinity(owner.host, aff.cidr);
       if (aff === undefined) break;
       try {
         const b = await getBlockFromAffinity(ctx, aff, owner, reserved);
