@@ -1,0 +1,340 @@
+// The desired-state model: `onUpdate` only records intent and marks what it
+// touched dirty (cheap, per-object coalescing); `render` turns the dirty
+// objects into chains, sets and verdict-map entries, per family, and says
+// which names changed. Pure: no kernel.
+import type { IpFamily } from '../api/net.js';
+import type {
+  ActivePolicy, ActiveProfile, DataplaneUpdate, HostEndpointIntent, IpSetId, IpSetType, ParsedRule, PolicyId, WorkloadEndpointIntent,
+} from '../calc/types.js';
+import { policyIdString } from '../calc/types.js';
+import { dataplaneSettings, type DataplaneSettings } from './config.js';
+import { expandLogPrefix, renderEndpointChain, renderRuleChain, type EndpointChainKind } from './chains.js';
+import { setElements } from './ipsets.js';
+import {
+  MAP, WILDCARD_HEP, hostChainName, ipSetName, nftFamily, policyChainName, profileChainName, workloadChainName, type Direction, type Layer,
+} from './names.js';
+import { staticChains } from './static-chains.js';
+import { desiredChain, type DesiredChain, type DesiredFamily, type DesiredSet } from './state.js';
+
+interface MutableFamily {
+  readonly family: ReturnType<typeof nftFamily>;
+  readonly chains: Map<string, DesiredChain>;
+  readonly sets: Map<string, DesiredSet>;
+  readonly maps: Map<string, Map<string, string>>;
+}
+
+export interface RenderScope {
+  readonly chains: Set<string>;
+  readonly sets: Set<string>;
+  readonly maps: Set<string>;
+}
+
+const DIRS: readonly Direction[] = ['ingress', 'egress'];
+
+function setRefs(rules: readonly ParsedRule[], into: Map<IpSetId, IpSetType>): void {
+  for (const r of rules) {
+    for (const id of [...r.srcIpSetIds, ...r.notSrcIpSetIds, ...r.dstIpSetIds, ...r.notDstIpSetIds]) into.set(id, 'net');
+    for (const id of [...r.srcNamedPortIpSetIds, ...r.notSrcNamedPortIpSetIds, ...r.dstNamedPortIpSetIds, ...r.notDstNamedPortIpSetIds, ...r.dstIpPortSetIds]) {
+      into.set(id, 'ip-and-port');
+    }
+  }
+}
+
+/** Owner of one map entry: which verdict map, which interface. */
+interface MapEntry { readonly map: string; readonly key: string }
+
+export class DesiredModel {
+  private settings: DataplaneSettings = dataplaneSettings();
+  private readonly ipsets = new Map<IpSetId, { type: IpSetType; members: Set<string> }>();
+  private readonly policies = new Map<string, { id: PolicyId; policy: ActivePolicy }>();
+  private readonly profiles = new Map<string, ActiveProfile>();
+  private readonly weps = new Map<string, WorkloadEndpointIntent>();
+  private readonly heps = new Map<string, HostEndpointIntent>();
+  private readonly dirty = { ipsets: new Set<IpSetId>(), policies: new Set<string>(), profiles: new Set<string>(), weps: new Set<string>(), heps: new Set<string>(), statics: true };
+  /** What each object rendered last time, so its removal or change drops exactly that. */
+  private readonly ownedChains = new Map<string, string[]>();
+  private readonly ownedEntries = new Map<string, MapEntry[]>();
+  private readonly placeholderSets = new Set<IpSetId>();
+  private readonly fams: MutableFamily[];
+  private seenInSync = false;
+
+  constructor(readonly families: readonly IpFamily[] = [4, 6]) {
+    this.fams = families.map((f) => ({ family: nftFamily(f), chains: new Map(), sets: new Map(), maps: new Map(Object.values(MAP).map((m) => [m, new Map()])) }));
+  }
+
+  get inSync(): boolean {
+    return this.seenInSync;
+  }
+
+  get currentSettings(): DataplaneSettings {
+    return this.settings;
+  }
+
+  onUpdate(u: DataplaneUpdate): void {
+    switch (u.type) {
+      case 'config-update':
+        this.settings = dataplaneSettings(u.config);
+        this.markAllDirty();
+        return;
+      case 'ipset-update':
+        this.ipsets.set(u.id, { type: u.setType, members: new Set(u.members) });
+        this.dirty.ipsets.add(u.id);
+        return;
+      case 'ipset-delta': {
+        const s = this.ipsets.get(u.id);
+        if (s === undefined) return; // a delta for a set we never saw: the full update will follow
+        for (const m of u.removed) s.members.delete(m);
+        for (const m of u.added) s.members.add(m);
+        this.dirty.ipsets.add(u.id);
+        return;
+      }
+      case 'ipset-remove':
+        this.ipsets.delete(u.id);
+        this.dirty.ipsets.add(u.id);
+        return;
+      case 'policy-update': {
+        const key = policyIdString(u.id);
+        if (!this.policies.has(key)) this.markEndpointsDirty();
+        this.policies.set(key, { id: u.id, policy: u.policy });
+        this.dirty.policies.add(key);
+        return;
+      }
+      case 'policy-remove': {
+        const key = policyIdString(u.id);
+        if (this.policies.delete(key)) this.markEndpointsDirty();
+        this.dirty.policies.add(key);
+        return;
+      }
+      case 'profile-update':
+        if (!this.profiles.has(u.id)) this.markEndpointsDirty();
+        this.profiles.set(u.id, u.profile);
+        this.dirty.profiles.add(u.id);
+        return;
+      case 'profile-remove':
+        if (this.profiles.delete(u.id)) this.markEndpointsDirty();
+        this.dirty.profiles.add(u.id);
+        return;
+      case 'workload-endpoint-update':
+        this.weps.set(u.endpoint.id, u.endpoint);
+        this.dirty.weps.add(u.endpoint.id);
+        return;
+      case 'workload-endpoint-remove':
+        this.weps.delete(u.id);
+        this.dirty.weps.add(u.id);
+        return;
+      case 'host-endpoint-update':
+        this.heps.set(u.endpoint.id, u.endpoint);
+        this.markHepsDirty();
+        return;
+      case 'host-endpoint-remove':
+        this.heps.delete(u.id);
+        this.markHepsDirty();
+        return;
+      case 'in-sync':
+        this.seenInSync = true;
+        return;
+    }
+  }
+
+  /** Everything re-rendered on the next `render` (config change, or after the kernel state was lost). */
+  markAllDirty(): void {
+    for (const id of this.ipsets.keys()) this.dirty.ipsets.add(id);
+    for (const id of this.policies.keys()) this.dirty.policies.add(id);
+    for (const id of this.profiles.keys()) this.dirty.profiles.add(id);
+    this.markEndpointsDirty();
+    this.dirty.statics = true;
+  }
+
+  private markEndpointsDirty(): void {
+    for (const id of this.weps.keys()) this.dirty.weps.add(id);
+    this.markHepsDirty();
+  }
+
+  private markHepsDirty(): void {
+    for (const id of this.heps.keys()) this.dirty.heps.add(id);
+    // Removed HEPs are remembered through their owned chains.
+    for (const key of this.ownedChains.keys()) if (key.startsWith('hep:')) this.dirty.heps.add(key.slice(4));
+    this.dirty.statics = true;
+  }
+
+  get hasDirty(): boolean {
+    const d = this.dirty;
+    return d.statics || d.ipsets.size + d.policies.size + d.profiles.size + d.weps.size + d.heps.size > 0;
+  }
+
+  /** The current desired state, per family (read-only views). */
+  desired(): readonly DesiredFamily[] {
+    return this.fams;
+  }
+
+  /** Renders every dirty object; returns the names whose desired state may have changed. */
+  render(): RenderScope {
+    const scope: RenderScope = { chains: new Set(), sets: new Set(), maps: new Set() };
+    const refs = new Map<IpSetId, IpSetType>();
+    for (const key of this.dirty.policies) {
+      const p = this.policies.get(key);
+      this.renderOwner(`pol:${key}`, scope, p === undefined ? [] : this.policyChains(key, p.id, p.policy, refs));
+    }
+    for (const key of this.dirty.profiles) {
+      const p = this.profiles.get(key);
+      this.renderOwner(`prof:${key}`, scope, p === undefined ? [] : this.profileChains(key, p, refs));
+    }
+    for (const id of refs.keys()) {
+      if (!this.ipsets.has(id) && !this.placeholderSets.has(id)) this.dirty.ipsets.add(id);
+    }
+    for (const id of this.dirty.ipsets) this.renderIpSet(id, refs.get(id), scope);
+    for (const id of this.dirty.weps) this.renderWorkload(id, scope);
+    const hepChoice = this.resolveHostEndpoints();
+    for (const id of this.dirty.heps) this.renderHost(id, hepChoice, scope);
+    if (this.dirty.statics) this.renderStatics(hepChoice, scope);
+    this.dirty.ipsets.clear();
+    this.dirty.policies.clear();
+    this.dirty.profiles.clear();
+    this.dirty.weps.clear();
+    this.dirty.heps.clear();
+    this.dirty.statics = false;
+    return scope;
+  }
+
+  private renderIpSet(id: IpSetId, referencedAs: IpSetType | undefined, scope: RenderScope): void {
+    const s = this.ipsets.get(id);
+    // A set a rule references before its members arrive exists empty, so the rule loads (and matches nothing).
+    const type = s?.type ?? referencedAs;
+    if (s === undefined && referencedAs !== undefined) this.placeholderSets.add(id);
+    else this.placeholderSets.delete(id);
+    for (const fam of this.fams) {
+      const name = ipSetName(id, fam.family === 'ip' ? 4 : 6);
+      scope.sets.add(name);
+      if (type === undefined) fam.sets.delete(name);
+      else fam.sets.set(name, { type, elements: new Set(s === undefined ? [] : setElements(type, s.members, fam.family === 'ip' ? 4 : 6)) });
+    }
+  }
+
+  /** Replaces what `owner` rendered before with `chains` ([name, rules-per-family]) in every family. */
+  private renderOwner(owner: string, scope: RenderScope, chains: readonly [string, (f: IpFamily) => DesiredChain][], entries: readonly [MapEntry, string][] = []): void {
+    for (const name of this.ownedChains.get(owner) ?? []) {
+      for (const fam of this.fams) fam.chains.delete(name);
+      scope.chains.add(name);
+    }
+    for (const e of this.ownedEntries.get(owner) ?? []) {
+      for (const fam of this.fams) fam.maps.get(e.map)?.delete(e.key);
+      scope.maps.add(e.map);
+    }
+    for (const [name, render] of chains) {
+      for (const fam of this.fams) fam.chains.set(name, render(fam.family === 'ip' ? 4 : 6));
+      scope.chains.add(name);
+    }
+    for (const [e, verdict] of entries) {
+      for (const fam of this.fams) fam.maps.get(e.map)?.set(e.key, verdict);
+      scope.maps.add(e.map);
+    }
+    if (chains.length === 0) this.ownedChains.delete(owner);
+    else this.ownedChains.set(owner, chains.map(([n]) => n));
+    if (entries.length === 0) this.ownedEntries.delete(owner);
+    else this.ownedEntries.set(owner, entries.map(([e]) => e));
+  }
+
+  private policyChains(key: string, id: PolicyId, policy: ActivePolicy, refs: Map<IpSetId, IpSetType>): [string, (f: IpFamily) => DesiredChain][] {
+    setRefs(policy.inboundRules, refs);
+    setRefs(policy.outboundRules, refs);
+    const logPrefix = expandLogPrefix(this.settings.logPrefix, { kind: key.slice(0, key.indexOf('/')), tier: policy.tier, ...(id.namespace === undefined ? {} : { namespace: id.namespace }), name: id.name });
+    return DIRS.map((dir) => [
+      policyChainName(key, dir),
+      (f: IpFamily) => desiredChain(renderRuleChain({ id: key, isProfile: false, logPrefix }, dir, dir === 'ingress' ? policy.inboundRules : policy.outboundRules, f, this.settings)),
+    ]);
+  }
+
+  private profileChains(key: string, profile: ActiveProfile, refs: Map<IpSetId, IpSetType>): [string, (f: IpFamily) => DesiredChain][] {
+    setRefs(profile.inboundRules, refs);
+    setRefs(profile.outboundRules, refs);
+    const logPrefix = expandLogPrefix(this.settings.logPrefix, { kind: 'pro', tier: '', name: key });
+    return DIRS.map((dir) => [
+      profileChainName(key, dir),
+      (f: IpFamily) => desiredChain(renderRuleChain({ id: key, isProfile: true, logPrefix }, dir, dir === 'ingress' ? profile.inboundRules : profile.outboundRules, f, this.settings)),
+    ]);
+  }
+
+  private endpointChain(kind: EndpointChainKind, dir: Direction, tiers: WorkloadEndpointIntent['tiers'], profileIds: readonly string[]): (f: IpFamily) => DesiredChain {
+    const rules = renderEndpointChain({
+      kind, dir, tiers, profileIds, settings: this.settings,
+      hasPolicyChain: (id) => this.policies.has(id),
+      hasProfileChain: (id) => this.profiles.has(id),
+    });
+    const chain = desiredChain(rules);
+    return () => chain;
+  }
+
+  private renderWorkload(id: string, scope: RenderScope): void {
+    const ep = this.weps.get(id);
+    if (ep === undefined) {
+      this.renderOwner(`wep:${id}`, scope, []);
+      return;
+    }
+    const tw = workloadChainName(ep.interfaceName, 'ingress');
+    const fw = workloadChainName(ep.interfaceName, 'egress');
+    this.renderOwner(`wep:${id}`, scope, [
+      [tw, this.endpointChain('workload', 'ingress', ep.tiers, ep.profileIds)],
+      [fw, this.endpointChain('workload', 'egress', ep.tiers, ep.profileIds)],
+    ], [
+      [{ map: MAP.toWlDispatch, key: ep.interfaceName }, `goto ${tw}`],
+      [{ map: MAP.fromWlDispatch, key: ep.interfaceName }, `goto ${fw}`],
+    ]);
+  }
+
+  /** Interface → HEP ID: an explicit interfaceName wins, ties go to the smallest ID; `*` is the fallback. */
+  private resolveHostEndpoints(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [id, hep] of this.heps) {
+      if (hep.interfaceName === '') continue; // IP-matched HEPs need the host's interface addresses: not supported here
+      const cur = out.get(hep.interfaceName);
+      if (cur === undefined || id < cur) out.set(hep.interfaceName, id);
+    }
+    return out;
+  }
+
+  private renderHost(id: string, choice: Map<string, string>, scope: RenderScope): void {
+    const hep = this.heps.get(id);
+    if (hep === undefined || choice.get(hep.interfaceName) !== id) {
+      this.renderOwner(`hep:${id}`, scope, []);
+      return;
+    }
+    const iface = hep.interfaceName;
+    const wildcard = iface === '*';
+    const names = {
+      fh: hostChainName(iface, 'fh'), th: hostChainName(iface, 'th'), fhfw: hostChainName(iface, 'fhfw'), thfw: hostChainName(iface, 'thfw'),
+      rawFh: hostChainName(iface, 'fh', 'raw' as Layer), rawTh: hostChainName(iface, 'th', 'raw'), mangleFh: hostChainName(iface, 'fh', 'mangle'),
+    };
+    const entry = (map: string, chain: string): [MapEntry, string] => [{ map, key: iface }, `goto ${chain}`];
+    this.renderOwner(`hep:${id}`, scope, [
+      [names.fh, this.endpointChain('host', 'ingress', hep.tiers, hep.profileIds)],
+      [names.th, this.endpointChain('host', 'egress', hep.tiers, hep.profileIds)],
+      [names.fhfw, this.endpointChain('host-forward', 'ingress', hep.forwardTiers, [])],
+      [names.thfw, this.endpointChain('host-forward', 'egress', hep.forwardTiers, [])],
+      [names.rawFh, this.endpointChain('host-untracked', 'ingress', hep.untrackedTiers, [])],
+      [names.rawTh, this.endpointChain('host-untracked', 'egress', hep.untrackedTiers, [])],
+      [names.mangleFh, this.endpointChain('host-prednat', 'ingress', hep.preDnatTiers, [])],
+    ], wildcard ? [] : [
+      entry(MAP.fromHepDispatch, names.fh), entry(MAP.toHepDispatch, names.th),
+      entry(MAP.fromHepFwdDispatch, names.fhfw), entry(MAP.toHepFwdDispatch, names.thfw),
+      entry(MAP.rawFromHepDispatch, names.rawFh), entry(MAP.rawToHepDispatch, names.rawTh),
+      entry(MAP.mangleFromHepDispatch, names.mangleFh),
+    ]);
+  }
+
+  private renderStatics(choice: Map<string, string>, scope: RenderScope): void {
+    const wc = choice.has('*')
+      ? {
+          fh: hostChainName(WILDCARD_HEP, 'fh'), th: hostChainName(WILDCARD_HEP, 'th'), fhfw: hostChainName(WILDCARD_HEP, 'fhfw'), thfw: hostChainName(WILDCARD_HEP, 'thfw'),
+          rawFh: hostChainName(WILDCARD_HEP, 'fh', 'raw'), rawTh: hostChainName(WILDCARD_HEP, 'th', 'raw'), mangleFh: hostChainName(WILDCARD_HEP, 'fh', 'mangle'),
+        }
+      : undefined;
+    for (const fam of this.fams) {
+      const family: IpFamily = fam.family === 'ip' ? 4 : 6;
+      for (const c of staticChains({ family, settings: this.settings, ...(wc === undefined ? {} : { wildcardHep: wc }) })) {
+        fam.chains.set(c.name, desiredChain(c.rules, c.base));
+        scope.chains.add(c.name);
+      }
+    }
+    for (const m of Object.values(MAP)) scope.maps.add(m);
+  }
+}

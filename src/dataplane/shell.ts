@@ -1,0 +1,52 @@
+// The thin I/O shell: every kernel command the dataplane runs goes through a
+// Shell, so the pure parts are tested without a kernel and the real one runs
+// each command inside a chosen network namespace.
+import { spawn } from 'node:child_process';
+import { CalicoError } from '../api/errors.js';
+
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface Shell {
+  /** Runs argv (no shell interpretation), feeding `stdin` if given. Never throws for a non-zero exit. */
+  exec(argv: readonly string[], stdin?: string): Promise<ExecResult>;
+}
+
+/** Spawns a process and collects its output. */
+export function spawnCollect(argv: readonly string[], stdin?: string): Promise<ExecResult> {
+  const [cmd, ...args] = argv;
+  if (cmd === undefined) return Promise.resolve({ code: 127, stdout: '', stderr: 'empty command' });
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => resolve({ code: 127, stdout: '', stderr: e.message }));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+/**
+ * Runs commands inside network namespace `netns` (`ip netns exec`). With no
+ * namespace it runs in the agent's own one — what calico-node does on a host;
+ * tests and benchmarks always name a namespace of their own.
+ */
+export class NetnsShell implements Shell {
+  constructor(readonly netns: string | undefined) {}
+
+  exec(argv: readonly string[], stdin?: string): Promise<ExecResult> {
+    return spawnCollect(this.netns === undefined ? argv : ['ip', 'netns', 'exec', this.netns, ...argv], stdin);
+  }
+}
+
+/** Raises a CalicoError for a failed command, quoting what the tool said. */
+export function check(what: string, r: ExecResult): ExecResult {
+  if (r.code !== 0) throw new CalicoError('unavailable', `${what} failed (exit ${r.code}): ${r.stderr.trim().slice(0, 2000)}`);
+  return r;
+}
