@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Datastore, StoredResource } from '../../datastore/types.js';
 import { KINDS, keyOf, storeKindOf } from '../../datastore/keys.js';
 import { openClient } from '../client.js';
-import { toYaml } from '../output/encode.js';
+import { toYaml } from '../../api/encode.js';
 import { addGlobalFlags, fail, print, runCommand } from './common.js';
 import { validationErrorOf } from './errors.js';
 import { ctlKindForDoc } from './kinds.js';

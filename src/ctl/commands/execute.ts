@@ -59,7 +59,11 @@ function loadResources(args: ExecArgs, action: Action): LoadedResource[] | Comma
         validate,
         skipEmpty: args.skipEmpty === true,
       });
-      return loaded.length === 0 ? failed(new CtlError('other', 'no resources specified')) : loaded;
+      if (loaded.length > 0) return loaded;
+      // With --skip-empty, nothing to do is not an error.
+      return args.skipEmpty === true
+        ? { fileInvalid: false, numResources: 0, numHandled: 0, fetched: [], resErrs: [] }
+        : failed(new CtlError('other', 'no resources specified'));
     } catch (err) {
       if (err instanceof FileInvalid) return failed(err, true);
       return failed(err instanceof Error ? err : new Error(String(err)));

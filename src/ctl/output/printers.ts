@@ -6,7 +6,7 @@ import type { StoredResource } from '../../datastore/types.js';
 import { CtlError } from '../commands/errors.js';
 import type { Fetched } from '../commands/execute.js';
 import { tableSpec, type CellContext } from './columns.js';
-import { goOrdered, listObject, toJson, toYaml } from './encode.js';
+import { resourceList, toJson, toYaml } from '../../api/encode.js';
 import { tabwrite } from './gofmt.js';
 
 export type Printer =
@@ -48,9 +48,7 @@ export function buildPrinter(output: string, printNamespace: boolean): Printer {
 }
 
 function asDocument(f: Fetched): unknown {
-  return f.type === 'item'
-    ? goOrdered(f.resource)
-    : listObject(f.kind.apiVersion, f.kind.kind, f.items, f.revision);
+  return f.type === 'item' ? f.resource : resourceList(f.kind.kind, f.items, String(f.revision), f.kind.apiVersion);
 }
 
 function renderTable(f: Fetched, p: Extract<Printer, { type: 'table' }>, ctx: CellContext): string {
