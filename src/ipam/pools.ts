@@ -73,6 +73,11 @@ function selects(selector: string, labels: Labels): boolean {
   return parseSelector(s).evaluate(labels);
 }
 
+/** The pool's nodeSelector matches the node's labels (upstream SelectsNode). */
+export function poolSelectsNode(pool: IpamPool, nodeLabels: Labels): boolean {
+  return selects(pool.nodeSelector, nodeLabels);
+}
+
 export interface PoolChoice {
   readonly family: IpFamily;
   readonly use: AllowedUse;

@@ -5,11 +5,11 @@
 // that under-counts a live allocation.
 import { CalicoError } from '../api/errors.js';
 import { cidrContainsIp, formatCidr, formatIp, parseCidr, parseIp, type IpAddress } from '../api/net.js';
-import { readBlock, writeBlock, type IpamContext } from './affinity.js';
+import { readBlock, releaseBlockAffinity, writeBlock, type IpamContext } from './affinity.js';
 import { attributesForIp, ipsByHandle as blockIpsByHandle, isBlockEmpty, releaseByHandleInBlock, releaseInBlock, type ReleaseOption } from './block.js';
 import { DATASTORE_RETRIES, decrementHandleRecord, MAX_RETRIES_MESSAGE } from './handle-store.js';
-import { sanitizeHandle, type AllocationAttribute, type AllocationBlock } from './model.js';
-import { blockCidrForIp, poolForIp } from './pools.js';
+import { parseAffinity, sanitizeHandle, type AllocationAttribute, type AllocationBlock } from './model.js';
+import { blockCidrForIp, poolForIp, poolSelectsNode } from './pools.js';
 
 export interface ReleaseResult {
   /** Addresses that were not allocated: nothing to do, and not an error. */
@@ -72,6 +72,7 @@ async function releaseFromBlock(ctx: IpamContext, cidr: string, opts: readonly R
     const out = await writeOrDelete(ctx, r.block, b.revision);
     if (out === 'conflict') continue;
     for (const [handle, n] of r.value.countByHandle) await decrementHandleRecord(ctx.store, handle, cidr, n);
+    await ensureConsistentAffinity(ctx, r.block);
     return { unallocated: [...r.value.unallocated], released };
   }
   throw new CalicoError('conflict', MAX_RETRIES_MESSAGE);
@@ -85,6 +86,21 @@ async function writeOrDelete(ctx: IpamContext, block: AllocationBlock, revision:
   }
   const out = await writeBlock(ctx, block, revision);
   return out === 'conflict' || out === 'missing' ? 'conflict' : 'ok';
+}
+
+/**
+ * Gives up the owner's affinity for a block that is now empty when the block's
+ * pool no longer selects the owning node, so that another node can use it.
+ */
+async function ensureConsistentAffinity(ctx: IpamContext, block: AllocationBlock): Promise<void> {
+  const owner = parseAffinity(block.affinity);
+  if (owner === null || owner.type !== 'host' || !isBlockEmpty(block)) return;
+  const labels = await ctx.store.nodeLabels(owner.host);
+  if (labels === undefined) return;
+  const base = parseIp(block.cidr.split('/')[0] ?? '');
+  const pool = base === null ? undefined : poolForIp((await ctx.store.pools()).filter((p) => !p.disabled && !p.unallocatable), base);
+  if (pool === undefined || poolSelectsNode(pool, labels)) return;
+  await releaseBlockAffinity(ctx, owner, block.cidr, { requireEmpty: true });
 }
 
 /** Releases every address of a handle, reading only the blocks the handle names. */
@@ -105,6 +121,7 @@ async function releaseHandleInBlock(ctx: IpamContext, id: string, cidr: string):
     if (r.count === 0) return 0;
     if ((await writeOrDelete(ctx, r.block, b.revision)) === 'conflict') continue;
     await decrementHandleRecord(ctx.store, id, cidr, r.count);
+    await ensureConsistentAffinity(ctx, r.block);
     return r.count;
   }
   throw new CalicoError('conflict', MAX_RETRIES_MESSAGE);

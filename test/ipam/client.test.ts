@@ -170,3 +170,30 @@ test('IPAM configuration: defaults are not written; cross-field rules are enforc
   await ipam.updateConfig((c) => ({ ...c, strictAffinity: true }));
   assert.equal((await ipam.getConfig()).strictAffinity, true);
 });
+
+test('a pool\'s nodeSelector decides which hosts draw from it', async (t) => {
+  const s = await tempStore();
+  t.after(() => s.cleanup());
+  await addNode(s.ds, 'node-a', { zone: 'a' });
+  await addNode(s.ds, 'node-b', { zone: 'b' });
+  await addPool(s.ds, 'pool-a', { cidr: '10.1.0.0/24', nodeSelector: "zone == 'a'" });
+  await addPool(s.ds, 'pool-b', { cidr: '10.2.0.0/24', nodeSelector: "zone == 'b'" });
+  const ipam = new IpamClient(s.ds);
+  assert.match((await ipam.autoAssign(v4(1, 'node-a'))).ipv4.ips[0] ?? '', /^10\.1\.0\./);
+  assert.match((await ipam.autoAssign(v4(1, 'node-b'))).ipv4.ips[0] ?? '', /^10\.2\.0\./);
+});
+
+test('when its pool stops selecting the node, an emptied block loses its affinity on release', async (t) => {
+  const s = await tempStore();
+  t.after(() => s.cleanup());
+  await addNode(s.ds, 'node-a', { zone: 'a' });
+  await addPool(s.ds, 'pool-a', { cidr: '10.1.0.0/24', nodeSelector: "zone == 'a'" });
+  const ipam = new IpamClient(s.ds);
+  await ipam.autoAssign(v4(1, 'node-a', 'h'));
+  const node = await s.ds.get({ kind: 'Node', name: 'node-a' });
+  assert.ok(node);
+  await s.ds.update({ ...node, metadata: { ...node.metadata, labels: { zone: 'b' } } });
+  await ipam.releaseByHandle('h');
+  assert.deepEqual(await ipam.store.listAffinities('node-a'), []);
+  assert.deepEqual(await ipam.store.listBlocks(), [], 'the empty block went with its affinity');
+});
