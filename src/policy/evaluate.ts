@@ -1,9 +1,10 @@
 // The per-endpoint, per-direction walk Felix's endpoint chains perform
-// (policy.md §3.6, §3.7, §3.9): active tiers in order, policies in order,
-// rules in order; then profiles; then the final drop.
+// (policy.md §3.6–§3.9): active tiers in order, policies in order, rules in
+// order; then profiles; then the final drop. Host endpoints first pass the
+// failsafe rules and the untracked (doNotTrack) and preDNAT tiers.
 import type { CompiledPolicy, CompiledProfile, CompiledTier, EndpointInfo } from './compile.js';
 import { ruleMatches, type CompiledRule, type PacketView } from './rules.js';
-import type { Decision, Direction, DirectionVerdict, TraceStep } from './types.js';
+import type { Decision, Direction, DirectionVerdict, FailsafePort, PolicyStage, TraceStep } from './types.js';
 
 /** The policies of one active tier that select an endpoint and govern a direction, in order. */
 export interface TierPlan {
@@ -11,21 +12,30 @@ export interface TierPlan {
   readonly policies: readonly CompiledPolicy[];
 }
 
+function inStage(p: CompiledPolicy, stage: PolicyStage): boolean {
+  if (stage === 'untracked') return p.doNotTrack;
+  if (stage === 'pre-dnat') return p.preDNAT && !p.doNotTrack;
+  return !p.doNotTrack && !p.preDNAT;
+}
+
 /**
  * Groups the (already sorted) policies that apply to an endpoint into active
- * tiers. Staged policies never take part, and preDNAT/doNotTrack policies live
- * in other chains, so neither can make a tier active.
+ * tiers, for one stage (event_sequencer.go tierInfoToProtoTierInfo). Staged
+ * policies never take part, so they cannot make a tier active.
  */
 export function planFor(
   endpoint: EndpointInfo,
   direction: Direction,
+  stage: PolicyStage,
   policies: readonly CompiledPolicy[],
   tiers: ReadonlyMap<string, CompiledTier>,
 ): TierPlan[] {
   const plans: TierPlan[] = [];
+  // preDNAT policies only ever contribute ingress.
+  if (stage === 'pre-dnat' && direction === 'egress') return plans;
   let current: { tier: CompiledTier; policies: CompiledPolicy[] } | null = null;
   for (const p of policies) {
-    if (p.staged || p.doNotTrack || p.preDNAT) continue;
+    if (p.staged || !inStage(p, stage)) continue;
     if ((direction === 'ingress' ? p.ingress : p.egress) === null) continue;
     if (!p.applies(endpoint.item)) continue;
     if (current === null || current.tier.name !== p.tier) {
@@ -41,11 +51,7 @@ export function planFor(
 
 type RuleOutcome = { readonly index: number; readonly action: 'Allow' | 'Deny' | 'Pass' } | null;
 
-function firstTerminal(
-  rules: readonly CompiledRule[],
-  pkt: PacketView,
-  onLog: (index: number) => void,
-): RuleOutcome {
+function firstTerminal(rules: readonly CompiledRule[], pkt: PacketView, onLog: (index: number) => void): RuleOutcome {
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i];
     if (r === undefined || !ruleMatches(r, pkt)) continue;
@@ -58,21 +64,23 @@ function firstTerminal(
   return null;
 }
 
-export function evaluateEndpoint(
-  endpoint: EndpointInfo,
-  direction: Direction,
+interface Outcome {
+  readonly decision: Decision;
+  readonly allow: boolean;
+}
+
+/**
+ * Walks the tiers of one stage. Untracked and preDNAT tiers always end in
+ * Pass (never an end-of-tier drop); null means nothing decided.
+ */
+function walkTiers(
   plans: readonly TierPlan[],
-  profiles: ReadonlyMap<string, CompiledProfile>,
+  direction: Direction,
+  stage: PolicyStage,
   pkt: PacketView,
-): DirectionVerdict {
-  const trace: TraceStep[] = [];
-  const done = (decision: Decision, allow: boolean): DirectionVerdict => ({
-    direction,
-    endpoint: endpoint.ref,
-    action: allow ? 'allow' : 'deny',
-    decision,
-    trace,
-  });
+  trace: TraceStep[],
+): Outcome | null {
+  const forcedPass = stage !== 'normal';
   for (const plan of plans) {
     const tier = plan.tier.name;
     let passed = false;
@@ -88,19 +96,30 @@ export function evaluateEndpoint(
         passed = true;
         break;
       }
-      return done({ by: 'rule', tier, policy: pol.id, ruleIndex: out.index, action: out.action }, out.action === 'Allow');
+      const decision: Decision = { by: 'rule', tier, policy: pol.id, ruleIndex: out.index, action: out.action, ...(forcedPass ? { stage } : {}) };
+      return { decision, allow: out.action === 'Allow' };
     }
     if (passed) continue;
-    if (plan.tier.defaultAction === 'Pass') {
+    if (forcedPass || plan.tier.defaultAction === 'Pass') {
       trace.push({ step: 'tier-default-pass', tier });
       continue;
     }
-    return done({ by: 'end-of-tier', tier }, false);
+    return { decision: { by: 'end-of-tier', tier }, allow: false };
   }
+  return null;
+}
+
+function walkProfiles(
+  endpoint: EndpointInfo,
+  direction: Direction,
+  profiles: ReadonlyMap<string, CompiledProfile>,
+  pkt: PacketView,
+  trace: TraceStep[],
+): Outcome {
   for (const name of endpoint.profiles) {
     const prof = profiles.get(name);
     // Felix sends a deny-all placeholder for a referenced profile it does not know.
-    if (prof === undefined) return done({ by: 'missing-profile', profile: name }, false);
+    if (prof === undefined) return { decision: { by: 'missing-profile', profile: name }, allow: false };
     const rules = direction === 'ingress' ? prof.ingress : prof.egress;
     const out = firstTerminal(rules, pkt, (ruleIndex) => trace.push({ step: 'profile-log', profile: name, ruleIndex }));
     if (out === null) {
@@ -111,7 +130,55 @@ export function evaluateEndpoint(
       trace.push({ step: 'profile-pass', profile: name, ruleIndex: out.index });
       continue;
     }
-    return done({ by: 'profile-rule', profile: name, ruleIndex: out.index, action: out.action }, out.action === 'Allow');
+    return { decision: { by: 'profile-rule', profile: name, ruleIndex: out.index, action: out.action }, allow: out.action === 'Allow' };
   }
-  return done({ by: 'no-profile-allowed', profiles: endpoint.profiles }, false);
+  return { decision: { by: 'no-profile-allowed', profiles: endpoint.profiles }, allow: false };
+}
+
+/** A failsafe entry matching the packet: protocol, the port (destination port), and the net if any. */
+function failsafeFor(list: readonly FailsafePort[], pkt: PacketView, peer: PacketView['src']): FailsafePort | null {
+  for (const f of list) {
+    if ((f.protocol === 'tcp' ? 6 : 17) !== pkt.protocol || f.port !== pkt.dstPort) continue;
+    if (f.net !== undefined && !f.net.contains(peer)) continue;
+    return f;
+  }
+  return null;
+}
+
+export interface EndpointPlans {
+  /** Only for host endpoints; empty otherwise. */
+  readonly untracked: readonly TierPlan[];
+  readonly preDnat: readonly TierPlan[];
+  readonly normal: readonly TierPlan[];
+}
+
+export interface HostFailsafes {
+  readonly inbound: readonly FailsafePort[];
+  readonly outbound: readonly FailsafePort[];
+}
+
+export function evaluateEndpoint(
+  endpoint: EndpointInfo,
+  direction: Direction,
+  plans: EndpointPlans,
+  profiles: ReadonlyMap<string, CompiledProfile>,
+  pkt: PacketView,
+  failsafes: HostFailsafes,
+): DirectionVerdict {
+  const trace: TraceStep[] = [];
+  const done = (o: Outcome): DirectionVerdict => ({
+    direction,
+    endpoint: endpoint.ref,
+    action: o.allow ? 'allow' : 'deny',
+    decision: o.decision,
+    trace,
+  });
+  if (endpoint.ref.kind === 'HostEndpoint') {
+    const fs =
+      direction === 'ingress' ? failsafeFor(failsafes.inbound, pkt, pkt.src) : failsafeFor(failsafes.outbound, pkt, pkt.dst);
+    if (fs !== null) return done({ decision: { by: 'failsafe', direction, entry: fs.text }, allow: true });
+    const early = walkTiers(plans.untracked, direction, 'untracked', pkt, trace) ?? walkTiers(plans.preDnat, direction, 'pre-dnat', pkt, trace);
+    if (early !== null) return done(early);
+  }
+  return done(walkTiers(plans.normal, direction, 'normal', pkt, trace) ?? walkProfiles(endpoint, direction, profiles, pkt, trace));
 }

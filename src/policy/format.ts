@@ -6,8 +6,12 @@ import type { Decision, DirectionVerdict, TraceStep, Verdict } from './types.js'
 /** One line: `tier default, np:prod/allow-web rule 0: Allow`, `end of tier default`, … */
 export function formatDecision(d: Decision): string {
   switch (d.by) {
-    case 'rule':
-      return `tier ${d.tier}, ${formatPolicyId(d.policy)} rule ${d.ruleIndex}: ${d.action}`;
+    case 'rule': {
+      const stage = d.stage === 'untracked' ? 'untracked ' : d.stage === 'pre-dnat' ? 'preDNAT ' : '';
+      return `${stage}tier ${d.tier}, ${formatPolicyId(d.policy)} rule ${d.ruleIndex}: ${d.action}`;
+    }
+    case 'failsafe':
+      return `failsafe ${d.direction === 'ingress' ? 'inbound' : 'outbound'} port ${d.entry}: Allow`;
     case 'end-of-tier':
       return `end of tier ${d.tier}: Deny`;
     case 'profile-rule':

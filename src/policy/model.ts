@@ -3,7 +3,8 @@
 import { CalicoError, fail, fieldError, ok, type Result } from '../api/errors.js';
 import { formatIp, parseIp, type IpFamily, type ParsedIp } from '../api/net.js';
 import { compileResources, type CompiledPolicy, type CompiledResources, type CompiledTier, type EndpointInfo } from './compile.js';
-import { evaluateEndpoint, planFor, type TierPlan } from './evaluate.js';
+import { evaluateEndpoint, planFor, type EndpointPlans, type HostFailsafes } from './evaluate.js';
+import { DEFAULT_FAILSAFE_INBOUND, DEFAULT_FAILSAFE_OUTBOUND, parseFailsafe } from './failsafe.js';
 import { protocolNumber, type AddressOwner, type PacketView } from './rules.js';
 import type {
   Direction,
@@ -58,15 +59,27 @@ export class PolicyModel {
   private readonly hosts = new Map<string, EndpointInfo>();
   private readonly endpointOwnersByIp = new AddressMap<EndpointInfo[]>();
   private readonly ownersCache = new AddressMap<readonly AddressOwner[]>();
-  private readonly ingressPlans = new Map<EndpointInfo, readonly TierPlan[]>();
-  private readonly egressPlans = new Map<EndpointInfo, readonly TierPlan[]>();
+  private readonly ingressPlans = new Map<EndpointInfo, EndpointPlans>();
+  private readonly egressPlans = new Map<EndpointInfo, EndpointPlans>();
+  private readonly failsafes: HostFailsafes;
 
   constructor(
     resources: Iterable<PolicyResource>,
     private readonly options: PolicyModelOptions = {},
   ) {
     this.compiled = compileResources(resources);
-    this.warnings = this.compiled.warnings;
+    const warnings = [...this.compiled.warnings];
+    const failsafes = (texts: readonly string[], option: string) =>
+      texts.flatMap((t, i) => {
+        const f = parseFailsafe(t);
+        if (f === null) warnings.push({ ...fieldError('invalid-value', `${option}[${i}]`, `invalid failsafe port ${JSON.stringify(t)}`), resource: 'options' });
+        return f === null ? [] : [f];
+      });
+    this.failsafes = {
+      inbound: failsafes(options.failsafeInboundHostPorts ?? DEFAULT_FAILSAFE_INBOUND, 'failsafeInboundHostPorts'),
+      outbound: failsafes(options.failsafeOutboundHostPorts ?? DEFAULT_FAILSAFE_OUTBOUND, 'failsafeOutboundHostPorts'),
+    };
+    this.warnings = warnings;
     this.tierByName = new Map(this.compiled.tiers.map((t) => [t.name, t]));
     for (const ep of this.compiled.endpoints) {
       (ep.ref.kind === 'WorkloadEndpoint' ? this.workloads : this.hosts).set(ep.key, ep);
@@ -104,7 +117,7 @@ export class PolicyModel {
   policiesFor(ref: EndpointRef, direction: Direction): readonly { readonly tier: string; readonly policies: readonly PolicyId[] }[] {
     const ep = this.lookup(ref);
     if (ep === undefined) return [];
-    return this.planOf(ep, direction).map((p) => ({ tier: p.tier.name, policies: p.policies.map((x) => x.id) }));
+    return this.planOf(ep, direction).normal.map((p) => ({ tier: p.tier.name, policies: p.policies.map((x) => x.id) }));
   }
 
   /** Evaluates a flow; throws CalicoError when the flow names an unknown endpoint or mixes families. */
@@ -134,11 +147,17 @@ export class PolicyModel {
     return ref.kind === 'WorkloadEndpoint' ? this.workloads.get(`${ref.namespace}/${ref.name}`) : this.hosts.get(ref.name);
   }
 
-  private planOf(ep: EndpointInfo, direction: Direction): readonly TierPlan[] {
+  private planOf(ep: EndpointInfo, direction: Direction): EndpointPlans {
     const cache = direction === 'ingress' ? this.ingressPlans : this.egressPlans;
     let plan = cache.get(ep);
     if (plan === undefined) {
-      plan = planFor(ep, direction, this.compiled.policies, this.tierByName);
+      const { policies } = this.compiled;
+      const host = ep.ref.kind === 'HostEndpoint';
+      plan = {
+        untracked: host ? planFor(ep, direction, 'untracked', policies, this.tierByName) : [],
+        preDnat: host ? planFor(ep, direction, 'pre-dnat', policies, this.tierByName) : [],
+        normal: planFor(ep, direction, 'normal', policies, this.tierByName),
+      };
       cache.set(ep, plan);
     }
     return plan;
@@ -173,7 +192,7 @@ export class PolicyModel {
         trace: [],
       };
     }
-    return evaluateEndpoint(ep, direction, this.planOf(ep, direction), this.compiled.profiles, pkt);
+    return evaluateEndpoint(ep, direction, this.planOf(ep, direction), this.compiled.profiles, pkt, this.failsafes);
   }
 
   /** Endpoints owning the address exactly, then network sets whose CIDRs contain it. */

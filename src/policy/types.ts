@@ -81,9 +81,37 @@ export type NotPolicedReason =
   /** An endpoint talking to its own address: the packet never leaves its network namespace. */
   | 'same-endpoint';
 
+/**
+ * Which set of tiers a policy runs in: `normal` (filter table) for every
+ * endpoint; host endpoints also have `untracked` (doNotTrack, raw table, before
+ * conntrack) and `pre-dnat` (mangle PREROUTING, ingress only) tiers, which run
+ * first and end in Pass rather than a drop.
+ */
+export type PolicyStage = 'normal' | 'untracked' | 'pre-dnat';
+
+/** A compiled Felix failsafe entry (FailsafeInboundHostPorts / FailsafeOutboundHostPorts). */
+export interface FailsafePort {
+  readonly protocol: 'tcp' | 'udp';
+  readonly port: number;
+  /** Only packets whose peer is in this net (source inbound, destination outbound). */
+  readonly net?: { contains(ip: { readonly family: 4 | 6; readonly value: bigint }): boolean };
+  /** As written in Felix configuration, e.g. `tcp:22`. */
+  readonly text: string;
+}
+
 /** What decided one direction. */
 export type Decision =
-  | { readonly by: 'rule'; readonly tier: string; readonly policy: PolicyId; readonly ruleIndex: number; readonly action: 'Allow' | 'Deny' }
+  | {
+      readonly by: 'rule';
+      readonly tier: string;
+      readonly policy: PolicyId;
+      readonly ruleIndex: number;
+      readonly action: 'Allow' | 'Deny';
+      /** Set for the host-endpoint-only untracked and preDNAT tiers. */
+      readonly stage?: PolicyStage;
+    }
+  /** Host endpoint traffic on a failsafe port: allowed before any policy. */
+  | { readonly by: 'failsafe'; readonly direction: Direction; readonly entry: string }
   | { readonly by: 'end-of-tier'; readonly tier: string }
   | { readonly by: 'profile-rule'; readonly profile: string; readonly ruleIndex: number; readonly action: 'Allow' | 'Deny' }
   /** A referenced profile that does not exist acts as deny-all (Felix's placeholder). */
@@ -133,6 +161,10 @@ export interface PolicyModelOptions {
    * police, so the model counts it as allowed. Host endpoint ingress policy never applies to it.
    */
   readonly defaultEndpointToHostAction?: EndpointToHostAction;
+  /** Felix FailsafeInboundHostPorts, e.g. `tcp:22`, `udp:10.0.0.0/8:68`; default Felix's list. */
+  readonly failsafeInboundHostPorts?: readonly string[];
+  /** Felix FailsafeOutboundHostPorts; default Felix's list. */
+  readonly failsafeOutboundHostPorts?: readonly string[];
 }
 
 /** A resource the model could not use, and why (Felix treats invalid resources as absent). */

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPolicyModel, type PolicyResource } from '../../src/policy/index.js';
 import { formatDecision } from '../../src/policy/format.js';
-import { gnp, hep, np, nsProfile, pod, profile, tcp } from './fixtures.js';
+import { gnp, hep, np, nsProfile, pod, profile, tcp, udp } from './fixtures.js';
 
 const base: PolicyResource[] = [
   nsProfile('prod'),
@@ -84,7 +84,7 @@ describe('host endpoints', () => {
     assert.equal(formatDecision(v.ingress.decision), 'profile allow-all rule 0: Allow');
   });
   it('a GNP selecting a host endpoint polices its ingress', () => {
-    const v = verdict([gnp('hosts', { selector: 'has(host)', ingress: [{ action: 'Allow', protocol: 'TCP', destination: { ports: [22] } }] })], 'dev/client', 'hep:node1-eth0', 22);
+    const v = verdict([gnp('hosts', { selector: 'has(host)', ingress: [{ action: 'Allow', protocol: 'TCP', destination: { ports: [8443] } }] })], 'dev/client', 'hep:node1-eth0', 8443);
     assert.equal(formatDecision(v.ingress.decision), 'tier default, gnp:hosts rule 0: Allow');
   });
   it('a host endpoint with only an ingress policy is still default-deny for egress without profiles', () => {
@@ -96,16 +96,51 @@ describe('host endpoints', () => {
     const selected = m.selectedEndpoints({ kind: 'GlobalNetworkPolicy', namespace: '', name: 'k8s-only' });
     assert.deepEqual(selected.map((r) => r.kind), ['WorkloadEndpoint', 'WorkloadEndpoint']);
   });
-  it('preDNAT and doNotTrack policies are not part of the normal tiers', () => {
-    const v = verdict(
-      [
-        gnp('raw', { selector: 'has(host)', doNotTrack: true, applyOnForward: true, ingress: [{ action: 'Deny' }] }),
-        gnp('pre', { selector: 'has(host)', preDNAT: true, applyOnForward: true, ingress: [{ action: 'Deny' }] }),
-      ],
-      'prod/web',
-      'hep:node2-eth0',
-    );
+  const raw = (action: 'Allow' | 'Deny', types: ('Ingress' | 'Egress')[] = ['Ingress', 'Egress']) =>
+    gnp('raw', { selector: 'has(host)', doNotTrack: true, applyOnForward: true, types, ingress: [{ action }], egress: [{ action }] });
+  const pre = (action: 'Allow' | 'Deny') => gnp('pre', { selector: 'has(host)', preDNAT: true, applyOnForward: true, ingress: [{ action }] });
+  const denyHosts = gnp('deny-hosts', { selector: 'has(host)', types: ['Ingress', 'Egress'] });
+
+  it('an untracked (doNotTrack) Deny drops host endpoint traffic before the normal tiers', () => {
+    const v = verdict([raw('Deny')], 'prod/web', 'hep:node2-eth0');
+    assert.equal(formatDecision(v.ingress.decision), 'untracked tier default, gnp:raw rule 0: Deny');
+  });
+  it('an untracked Allow accepts host endpoint traffic that the normal tiers would drop', () => {
+    const v = verdict([raw('Allow'), denyHosts], 'prod/web', 'hep:node2-eth0');
+    assert.equal(formatDecision(v.ingress.decision), 'untracked tier default, gnp:raw rule 0: Allow');
+  });
+  it('untracked policies also govern host endpoint egress', () => {
+    const v = verdict([raw('Deny')], 'hep:node2-eth0', 'prod/web');
+    assert.equal(formatDecision(v.egress.decision), 'untracked tier default, gnp:raw rule 0: Deny');
+  });
+  it('a preDNAT Allow accepts host endpoint ingress that the normal tiers would drop', () => {
+    const v = verdict([pre('Allow'), denyHosts], 'prod/web', 'hep:node2-eth0');
+    assert.equal(formatDecision(v.ingress.decision), 'preDNAT tier default, gnp:pre rule 0: Allow');
+  });
+  it('untracked and preDNAT tiers end in Pass: unmatched traffic reaches the normal tiers', () => {
+    const miss = gnp('raw-miss', { selector: 'has(host)', doNotTrack: true, applyOnForward: true, ingress: [{ action: 'Deny', protocol: 'UDP' }] });
+    const v = verdict([miss], 'prod/web', 'hep:node2-eth0');
     assert.equal(formatDecision(v.ingress.decision), 'profile allow-all rule 0: Allow');
+  });
+  it('untracked and preDNAT policies never apply to workload endpoints', () => {
+    const onPods = gnp('raw-pods', { doNotTrack: true, applyOnForward: true, ingress: [{ action: 'Deny' }] });
+    const onPodsPre = gnp('pre-pods', { preDNAT: true, applyOnForward: true, ingress: [{ action: 'Deny' }] });
+    const v = verdict([onPods, onPodsPre], 'dev/client', 'prod/web');
+    assert.equal(formatDecision(v.ingress.decision), 'profile kns.prod rule 0: Allow');
+  });
+  it('failsafe inbound ports (tcp:22 by default) are allowed before any host endpoint policy', () => {
+    const v = verdict([raw('Deny'), denyHosts], 'dev/client', 'hep:node1-eth0', 22);
+    assert.equal(formatDecision(v.ingress.decision), 'failsafe inbound port tcp:22: Allow');
+  });
+  it('failsafe outbound ports (udp:53 by default) are allowed before any host endpoint policy', () => {
+    const v = buildPolicyModel([...base, raw('Deny')]).evaluate(udp('hep:node1-eth0', '10.96.0.10', 53));
+    assert.equal(formatDecision(v.egress.decision), 'failsafe outbound port udp:53: Allow');
+  });
+  it('failsafe ports come from the options, with an optional source net', () => {
+    const model = buildPolicyModel([...base, denyHosts], { failsafeInboundHostPorts: ['tcp:10.0.2.0/24:2222'] });
+    assert.equal(model.evaluate(tcp('dev/client', 'hep:node1-eth0', 2222)).ingress.action, 'allow');
+    assert.equal(model.evaluate(tcp('dev/client', 'hep:node1-eth0', 22)).ingress.action, 'deny');
+    assert.equal(model.evaluate(tcp('prod/web', 'hep:node2-eth0', 2222)).ingress.action, 'deny');
   });
   it('host traffic to a workload on the same host is not policed at either end', () => {
     const v = verdict([np('prod', 'deny-in', { ingress: [{ action: 'Deny' }] })], 'hep:node1-eth0', 'prod/web');
