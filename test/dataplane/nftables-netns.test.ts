@@ -1,0 +1,138 @@
+// The nftables dataplane against the real kernel, inside namespaces of its
+// own: two pods on one host, real TCP connections allowed or dropped.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { NetnsLab } from '../helpers/netns.js';
+import { NftablesDataplane } from '../../src/dataplane/nftables-dataplane.js';
+import { RouteManager } from '../../src/dataplane/routes.js';
+import type { DataplaneUpdate } from '../../src/calc/types.js';
+import { allowAllProfile, gnp, policy, rule, setId, tier, wep } from './fixtures.js';
+import { addPod, makeHost } from './pods.js';
+
+const A_IP = '10.65.0.1';
+const B_IP = '10.65.0.2';
+const CLIENTS = setId('s:clients');
+
+describe('nftables dataplane in a network namespace', () => {
+  const lab = new NetnsLab('dpnft');
+  let host = '';
+  let podA = '';
+  let podB = '';
+  let dp: NftablesDataplane;
+  let routes: RouteManager;
+
+  const feed = (...us: DataplaneUpdate[]): void => {
+    for (const u of us) {
+      dp.onUpdate(u);
+      routes.onUpdate(u);
+    }
+  };
+  const program = async (): Promise<Awaited<ReturnType<NftablesDataplane['apply']>>> => {
+    const s = await dp.apply();
+    await routes.apply();
+    return s;
+  };
+
+  before(async () => {
+    host = await makeHost(lab);
+    podA = await addPod(lab, host, 'podA', 'caliA', A_IP);
+    podB = await addPod(lab, host, 'podB', 'caliB', B_IP);
+    await lab.listen(podB, 80);
+    await lab.listen(podB, 81);
+    dp = new NftablesDataplane({ netns: host, families: [4] });
+    routes = new RouteManager({ netns: host, families: [4] });
+  });
+  after(() => lab.cleanup());
+
+  it('writes nothing before the first in-sync', async () => {
+    feed(allowAllProfile, { type: 'workload-endpoint-update', endpoint: wep('caliA', [`${A_IP}/32`], { profileIds: ['kns.default'] }) });
+    const s = await dp.apply();
+    assert.equal(s.skipped, true);
+    const r = await lab.exec(host, ['nft', 'list', 'table', 'ip', 'calico']);
+    assert.notEqual(r.code, 0);
+  });
+
+  it('drops traffic to a workload interface that has no programmed endpoint', async () => {
+    feed({ type: 'in-sync', revision: 1 });
+    await program();
+    assert.equal(await lab.canConnect(podA, B_IP, 80), false);
+  });
+
+  it('allows traffic once both endpoints are programmed with allowing profiles', async () => {
+    feed({ type: 'workload-endpoint-update', endpoint: wep('caliB', [`${B_IP}/32`], { profileIds: ['kns.default'] }) });
+    await program();
+    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+  });
+
+  it('enforces an ingress policy: allowed port passes, others hit the end-of-tier drop', async () => {
+    feed(
+      { type: 'ipset-update', id: CLIENTS, setType: 'net', members: [`${A_IP}/32`] },
+      { type: 'policy-update', id: gnp('web'), policy: policy({ inboundRules: [rule({ action: 'allow', protocol: 6, dstPorts: [{ first: 80, last: 80 }], srcIpSetIds: [CLIENTS] })] }) },
+      { type: 'workload-endpoint-update', endpoint: wep('caliB', [`${B_IP}/32`], { profileIds: ['kns.default'], tiers: [tier('default', ['gnp/web'], [])] }) },
+    );
+    await program();
+    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+    assert.equal(await lab.canConnect(podA, B_IP, 81), false);
+  });
+
+  it('applies a set membership change as one element delta, rewriting no chain', async () => {
+    feed({ type: 'ipset-delta', id: CLIENTS, added: [], removed: [`${A_IP}/32`] });
+    const s = await program();
+    assert.deepEqual({ commands: s.commands, removed: s.elementsRemoved, chains: s.chainsWritten }, { commands: 1, removed: 1, chains: 0 });
+    assert.equal(await lab.canConnect(podA, B_IP, 80), false);
+    feed({ type: 'ipset-delta', id: CLIENTS, added: [`${A_IP}/32`], removed: [] });
+    await program();
+    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+  });
+
+  it('repairs drift after someone flushes our table', async () => {
+    await lab.must(host, ['nft', 'flush', 'table', 'ip', 'calico']);
+    const s = await dp.resync();
+    assert.ok(s.chainsWritten > 0);
+    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+    assert.equal(await lab.canConnect(podA, B_IP, 81), false);
+    assert.equal((await dp.resync()).commands, 0);
+  });
+
+  it('restores set elements someone deleted', async () => {
+    await lab.must(host, ['nft', 'flush', 'set', 'ip', 'calico', 'cali40s-clients']);
+    assert.equal(await lab.canConnect(podA, B_IP, 80), false);
+    const s = await dp.resync();
+    assert.deepEqual({ added: s.elementsAdded, chains: s.chainsWritten }, { added: 1, chains: 0 });
+    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+  });
+
+  it('removes a foreign chain someone added to our table', async () => {
+    await lab.must(host, ['nft', 'add', 'chain', 'ip', 'calico', 'intruder']);
+    const s = await dp.resync();
+    assert.equal(s.chainsDeleted, 1);
+    const r = await lab.exec(host, ['nft', 'list', 'chain', 'ip', 'calico', 'intruder']);
+    assert.notEqual(r.code, 0);
+  });
+
+  it('a restarted agent recognises the programmed table and writes nothing', async () => {
+    const fresh = new NftablesDataplane({ netns: host, families: [4] });
+    for (const u of replay()) fresh.onUpdate(u);
+    const s = await fresh.apply();
+    assert.deepEqual({ readBack: s.readBack, commands: s.commands }, { readBack: true, commands: 0 });
+  });
+
+  it('keeps failing closed when the agent is gone: the table stays', async () => {
+    feed({ type: 'workload-endpoint-remove', id: wep('caliB', []).id });
+    await program();
+    assert.equal(await lab.canConnect(podA, B_IP, 80), false);
+    const r = await lab.exec(host, ['ip', '-j', 'route', 'show', B_IP]);
+    assert.equal(r.stdout.trim(), '[]');
+  });
+
+  function replay(): DataplaneUpdate[] {
+    return [
+      allowAllProfile,
+      { type: 'ipset-update', id: CLIENTS, setType: 'net', members: [`${A_IP}/32`] },
+      { type: 'policy-update', id: gnp('web'), policy: policy({ inboundRules: [rule({ action: 'allow', protocol: 6, dstPorts: [{ first: 80, last: 80 }], srcIpSetIds: [CLIENTS] })] }) },
+      { type: 'workload-endpoint-update', endpoint: wep('caliA', [`${A_IP}/32`], { profileIds: ['kns.default'] }) },
+      { type: 'workload-endpoint-update', endpoint: wep('caliB', [`${B_IP}/32`], { profileIds: ['kns.default'], tiers: [tier('default', ['gnp/web'], [])] }) },
+      { type: 'in-sync', revision: 1 },
+    ];
+  }
+});
