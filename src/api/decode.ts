@@ -145,7 +145,21 @@ function toDocumentErrors(at: Located, raw: unknown, errors: readonly FieldError
   });
 }
 
-function decodeResource(at: Located, raw: unknown, opts: DecodeOptions): DecodedDocument {
+/**
+ * Drops null-valued keys: Go's decoder leaves a field at its zero value for
+ * `null`, so `creationTimestamp: null` (as `calicoctl get -o yaml` prints an
+ * unset time) reads back as an absent field.
+ */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (!isObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = withoutNulls(x);
+  return out;
+}
+
+function decodeResource(at: Located, given: unknown, opts: DecodeOptions): DecodedDocument {
+  const raw = withoutNulls(given);
   const id = identity(raw);
   const start = locate(at, '');
   const head = {

@@ -88,6 +88,14 @@ describe('decodeManifests', () => {
     assert.deepEqual(decodeManifests(''), []);
   });
 
+  it('reads a null field as absent, as Go does (creationTimestamp: null from calicoctl get)', () => {
+    const text = 'apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p, creationTimestamp: null}\nspec: {cidr: 10.0.0.0/16, natOutgoing: null}\n';
+    const [d] = decodeManifests(text);
+    assert.ok(d?.result.ok);
+    assert.deepEqual(d.result.value.metadata, { name: 'p' });
+    assert.deepEqual(d.result.value.spec, { cidr: '10.0.0.0/16' });
+  });
+
   it('applies defaults only when asked', () => {
     const text = 'apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p}\nspec: {cidr: 10.0.0.0/16}\n';
     const plain = decodeManifests(text)[0];
