@@ -12,6 +12,7 @@ import {
   buildPolicyModel,
   formatDecision,
   formatPolicyId,
+  formatTraceStep,
   policyResourcesOf,
   type EndpointRef,
   type Flow,
@@ -133,6 +134,7 @@ function explain(model: PolicyModel, title: string, flow: Flow): void {
   console.log(`  ${bold(title)}: ${v.action === 'allow' ? 'allowed' : 'DENIED'}`);
   for (const d of [v.egress, v.ingress]) {
     console.log(`    ${pad(d.direction, 8)} ${pad(d.action, 6)} ${formatDecision(d.decision)}`);
+    for (const step of d.trace) console.log(`    ${pad('', 15)} · ${formatTraceStep(step)}`);
   }
 }
 

@@ -262,6 +262,16 @@ export function compileResources(resources: Iterable<PolicyResource>): CompiledR
 
   const policies: CompiledPolicy[] = [];
   for (const p of policyInputs) {
+    const name = resourceName(p.id.kind, p.id.namespace, p.id.name);
+    for (const dir of ['ingress', 'egress'] as const) {
+      (p.spec[dir] ?? []).forEach((r, i) => {
+        for (const side of ['source', 'destination'] as const) {
+          if (r[side]?.services === undefined) continue;
+          const message = 'matching a Service needs its EndpointSlices, which the model is not given: this rule never matches';
+          warnings.push({ ...fieldError('invalid-value', `spec.${dir}[${i}].${side}.services`, message), resource: name });
+        }
+      });
+    }
     try {
       policies.push(compilePolicy(p));
     } catch (err) {

@@ -66,6 +66,9 @@ describe('protocol, ports and ICMP', () => {
     { name: 'protocol ICMPv6 by name never matches IPv4', rule: { action: A, protocol: 'ICMPv6' }, flow: icmp('dev/client', 'prod/web', 8), want: false },
     { name: 'ipVersion 6 never matches IPv4', rule: { action: A, ipVersion: 6 }, flow: toWeb(), want: false },
     { name: 'ipVersion 4 matches IPv4', rule: { action: A, ipVersion: 4 }, flow: toWeb(), want: true },
+    // Only application-layer policy reads http; the kernel dataplanes match L3/L4 alone.
+    { name: 'an http match does not narrow an Allow rule', rule: { action: A, protocol: 'TCP', http: { methods: ['GET'] } }, flow: toWeb(), want: true },
+    { name: 'a rule matching a Service never matches without EndpointSlices', rule: { action: A, source: { services: { name: 'web', namespace: 'dev' } } }, flow: toWeb(), want: false },
   ];
   for (const c of cases) it(c.name, () => assert.equal(matches(c.rule, c.flow), c.want));
 });
@@ -141,4 +144,17 @@ describe('which endpoints a policy applies to', () => {
     { name: 'an unparseable serviceAccountSelector is dropped, widening the policy', pol: gnp('p', { selector: "app == 'web'", serviceAccountSelector: 'team ==' }), want: ['prod/web'] },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(selects(c.pol), c.want));
+});
+
+describe('resources the model cannot use', () => {
+  it('a rule matching a Service is reported, naming the field', () => {
+    const pol = gnp('svc', { ingress: [{ action: 'Allow', source: { services: { name: 'web', namespace: 'dev' } } }] });
+    const model = buildPolicyModel([...world, pol]);
+    assert.deepEqual(model.warnings.map((w) => `${w.resource} ${w.path}`), ['GlobalNetworkPolicy(svc) spec.ingress[0].source.services']);
+  });
+  it('a policy with an unparseable selector is left out and reported, as Felix drops invalid resources', () => {
+    const model = buildPolicyModel([...world, gnp('bad', { selector: 'app ==' })]);
+    assert.deepEqual(model.policies(), []);
+    assert.deepEqual(model.warnings.map((w) => `${w.resource} ${w.path}`), ['GlobalNetworkPolicy(bad) spec.selector']);
+  });
 });
