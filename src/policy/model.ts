@@ -44,7 +44,14 @@ class AddressMap<V> {
   set(ip: ParsedIp, v: V): void {
     (ip.family === 4 ? this.v4 : this.v6).set(ip.value, v);
   }
+  clear(): void {
+    this.v4.clear();
+    this.v6.clear();
+  }
 }
+
+/** Caches keyed by peer address see arbitrary outside addresses; past this many, start over. */
+const ADDRESS_CACHE_LIMIT = 1 << 16;
 
 interface ResolvedPeer {
   readonly endpoint: EndpointInfo | null;
@@ -195,6 +202,27 @@ export class PolicyModel {
     return evaluateEndpoint(ep, direction, this.planOf(ep, direction), this.compiled.profiles, pkt, this.failsafes);
   }
 
+  private readonly ipTexts = new AddressMap<string>();
+  private cachedAddresses = 0;
+
+  private noteCached(): void {
+    if (++this.cachedAddresses <= ADDRESS_CACHE_LIMIT) return;
+    this.cachedAddresses = 0;
+    this.ipTexts.clear();
+    this.ownersCache.clear();
+  }
+
+  /** Canonical text of an address, remembered: flows reuse the same few thousand. */
+  private ipText(ip: ParsedIp): string {
+    let t = this.ipTexts.get(ip);
+    if (t === undefined) {
+      t = formatIp(ip.family, ip.value);
+      this.noteCached();
+      this.ipTexts.set(ip, t);
+    }
+    return t;
+  }
+
   /** Endpoints owning the address exactly, then network sets whose CIDRs contain it. */
   private ownersOf(ip: ParsedIp): readonly AddressOwner[] {
     let owners = this.ownersCache.get(ip);
@@ -210,6 +238,7 @@ export class PolicyModel {
       }
     }
     owners = list;
+    this.noteCached();
     this.ownersCache.set(ip, owners);
     return owners;
   }
@@ -255,8 +284,8 @@ export class PolicyModel {
     }
     const packet: Packet = {
       family,
-      srcIp: formatIp(family, srcIp.value),
-      dstIp: formatIp(family, dstIp.value),
+      srcIp: this.ipText(srcIp),
+      dstIp: this.ipText(dstIp),
       protocol,
       ...(flow.srcPort !== undefined ? { srcPort: flow.srcPort } : {}),
       ...(flow.dstPort !== undefined ? { dstPort: flow.dstPort } : {}),

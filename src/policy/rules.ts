@@ -112,6 +112,9 @@ export interface CompiledRule {
   readonly notICMP: ICMPFields | null;
   readonly source: CompiledSide;
   readonly destination: CompiledSide;
+  /** Whether Felix renders the rule at all for IPv4 / IPv6 (see netsRenderFor). */
+  readonly renders4: boolean;
+  readonly renders6: boolean;
 }
 
 function compileSide(e: EntityRule | undefined, ns: string, path: string): CompiledSide {
@@ -138,6 +141,13 @@ function compileProtocol(p: Protocol | undefined, path: string): number | null {
 export function compileRule(rule: Rule, ns: string, path: string): CompiledRule {
   // ICMP/ICMPv6 by name pin the family; numbers 1/58 do not (rule_convert.go).
   const implied = rule.protocol === 'ICMP' ? 4 : rule.protocol === 'ICMPv6' ? 6 : null;
+  const source = compileSide(rule.source, ns, `${path}.source`);
+  const destination = compileSide(rule.destination, ns, `${path}.destination`);
+  const renders = (f: IpFamily): boolean =>
+    netsRenderFor(source.nets, f, false) &&
+    netsRenderFor(source.notNets, f, true) &&
+    netsRenderFor(destination.nets, f, false) &&
+    netsRenderFor(destination.notNets, f, true);
   return {
     action: rule.action,
     ipVersion: rule.ipVersion ?? implied,
@@ -145,8 +155,10 @@ export function compileRule(rule: Rule, ns: string, path: string): CompiledRule 
     notProtocol: compileProtocol(rule.notProtocol, `${path}.notProtocol`),
     icmp: rule.icmp ?? null,
     notICMP: rule.notICMP ?? null,
-    source: compileSide(rule.source, ns, `${path}.source`),
-    destination: compileSide(rule.destination, ns, `${path}.destination`),
+    source,
+    destination,
+    renders4: renders(4),
+    renders6: renders(6),
   };
 }
 
@@ -251,14 +263,7 @@ export function ruleMatches(rule: CompiledRule, pkt: PacketView): boolean {
   if (rule.ipVersion !== null && rule.ipVersion !== pkt.family) return false;
   const s = rule.source;
   const d = rule.destination;
-  if (
-    !netsRenderFor(s.nets, pkt.family, false) ||
-    !netsRenderFor(s.notNets, pkt.family, true) ||
-    !netsRenderFor(d.nets, pkt.family, false) ||
-    !netsRenderFor(d.notNets, pkt.family, true)
-  ) {
-    return false;
-  }
+  if (!(pkt.family === 4 ? rule.renders4 : rule.renders6)) return false;
   if (rule.protocol !== null && rule.protocol !== pkt.protocol) return false;
   if (rule.notProtocol !== null && rule.notProtocol === pkt.protocol) return false;
   if (rule.icmp !== null && !icmpMatches(rule.icmp, pkt)) return false;
