@@ -40,6 +40,7 @@ export const DEFAULT_FAILSAFE_OUTBOUND = 'udp:53,udp:67,tcp:179,tcp:2379,tcp:238
 export function parseFailsafePorts(text: string): FailsafePort[] {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed.toLowerCase() === 'none') return [];
+  if (trimmed.startsWith('[')) return parseFailsafeList(trimmed);
   const out: FailsafePort[] = [];
   for (const raw of trimmed.split(',')) {
     const entry = raw.trim();
@@ -58,6 +59,25 @@ export function parseFailsafePorts(text: string): FailsafePort[] {
     out.push({ protocol, port, net: { family: net.family, cidr: netText.includes('/') ? netText : `${netText}/${net.family === 4 ? 32 : 128}` } });
   }
   return out;
+}
+
+/** The v3 form, `[{protocol, port, net?}]`, as JSON. */
+function parseFailsafeList(text: string): FailsafePort[] {
+  let items: unknown;
+  try {
+    items = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(items)) return [];
+  const entries = items.flatMap((i: unknown) => {
+    if (typeof i !== 'object' || i === null) return [];
+    const o = i as { protocol?: unknown; port?: unknown; net?: unknown };
+    const proto = typeof o.protocol === 'string' ? o.protocol.toLowerCase() : 'tcp';
+    const net = typeof o.net === 'string' && o.net !== '' ? (o.net.includes(':') ? `[${o.net}]:` : `${o.net}:`) : '';
+    return [`${proto}:${net}${String(o.port)}`];
+  });
+  return parseFailsafePorts(entries.length === 0 ? 'none' : entries.join(','));
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {

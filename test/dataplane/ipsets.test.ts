@@ -1,0 +1,78 @@
+// IP set members → nft elements, and the config values the dataplane reads.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ipPortElement, netSetElements, setElements } from '../../src/dataplane/ipsets.js';
+import { dataplaneSettings, parseFailsafePorts } from '../../src/dataplane/config.js';
+import { ipSetName, lengthLimitedName, policyChainName } from '../../src/dataplane/names.js';
+import { setId } from './fixtures.js';
+
+describe('net set elements', () => {
+  it('drop members covered by a larger member (interval sets reject overlaps)', () => {
+    assert.deepEqual(netSetElements(['10.1.2.0/24', '10.0.0.0/8', '10.1.0.0/16', '192.168.0.1/32'], 4), ['10.0.0.0/8', '192.168.0.1']);
+  });
+
+  it('keep adjacent, non-overlapping members', () => {
+    assert.deepEqual(netSetElements(['10.0.0.0/25', '10.0.0.128/25'], 4), ['10.0.0.0/25', '10.0.0.128/25']);
+  });
+
+  it('split a catch-all into two halves', () => {
+    assert.deepEqual(netSetElements(['0.0.0.0/0'], 4), ['0.0.0.0/1', '128.0.0.0/1']);
+  });
+
+  it('keep only the table family, in canonical form', () => {
+    assert.deepEqual(netSetElements(['10.0.0.1', 'fd00:0:0::1/128', 'FD00::/64'], 6), ['fd00::/64']);
+  });
+});
+
+describe('ip-and-port set elements', () => {
+  it('become ip . proto . port concatenations', () => {
+    assert.equal(ipPortElement('10.0.0.1,tcp:8080', 4), '10.0.0.1 . tcp . 8080');
+    assert.equal(ipPortElement('fd00::0001,udp:53', 6), 'fd00::1 . udp . 53');
+  });
+
+  it('skip members of the other family and malformed ones', () => {
+    assert.deepEqual(setElements('ip-and-port', ['10.0.0.1,tcp:80', 'fd00::1,tcp:80', 'nonsense'], 4), ['10.0.0.1 . tcp . 80']);
+  });
+});
+
+describe('names', () => {
+  it('IP sets are cali + family + 0 + ID cut to 31 with - for :', () => {
+    assert.equal(ipSetName(setId('s:5y5I3VdRZfDU01O--xXAPx2yxCQQqMf0M6IWug'), 4), 'cali40s-5y5I3VdRZfDU01O--xXAPx2');
+  });
+
+  it('over-long chain names are hashed to the limit', () => {
+    assert.equal(lengthLimitedName('cali-pi-', 'gnp/allow-everything-please', 28), 'cali-pi-_JPhwf3wo8_rgyJvvRRd');
+    assert.equal(lengthLimitedName('cali-pi-', 'np/default/allow-dns', 28), 'cali-pi-np/default/allow-dns');
+    assert.ok(policyChainName(`gnp/${'x'.repeat(300)}`, 'ingress').length <= 255);
+  });
+});
+
+describe('dataplane settings', () => {
+  it('default to Felix: drop to host, calico-packet, cali, failsafes', () => {
+    const s = dataplaneSettings({});
+    assert.deepEqual(
+      { toHost: s.defaultEndpointToHostAction, prefix: s.logPrefix, ifaces: s.interfacePrefixes, inbound: s.failsafeInbound.map((p) => `${p.protocol}:${p.port}`).join(',') },
+      { toHost: 'drop', prefix: 'calico-packet', ifaces: ['cali'], inbound: 'tcp:22,udp:68,tcp:179,tcp:2379,tcp:2380,tcp:5473,tcp:6443,tcp:6666,tcp:6667' },
+    );
+  });
+
+  it('read DefaultEndpointToHostAction case-insensitively', () => {
+    assert.equal(dataplaneSettings({ DefaultEndpointToHostAction: 'Return' }).defaultEndpointToHostAction, 'return');
+    assert.equal(dataplaneSettings({ DefaultEndpointToHostAction: 'ACCEPT' }).defaultEndpointToHostAction, 'accept');
+  });
+
+  it('parse failsafe ports with optional nets, IPv6 in brackets, and none', () => {
+    assert.deepEqual(parseFailsafePorts('tcp:10.0.0.0/8:22, udp:[fd00::/8]:53'), [
+      { protocol: 'tcp', port: 22, net: { family: 4, cidr: '10.0.0.0/8' } },
+      { protocol: 'udp', port: 53, net: { family: 6, cidr: 'fd00::/8' } },
+    ]);
+    assert.deepEqual(parseFailsafePorts('none'), []);
+  });
+
+  it('parse failsafe ports in the v3 list form', () => {
+    assert.deepEqual(parseFailsafePorts('[{"protocol":"TCP","port":22},{"protocol":"UDP","port":68,"net":"10.0.0.0/8"}]'), [
+      { protocol: 'tcp', port: 22 },
+      { protocol: 'udp', port: 68, net: { family: 4, cidr: '10.0.0.0/8' } },
+    ]);
+  });
+});
