@@ -25,7 +25,15 @@ export { loadAll, loadManifests, manifestFiles, type LoadOptions } from './load.
 export { encodeResources, resourceList, toJson, toYaml, type OutputFormat, type ResourceList } from './encode.js';
 export { formatGoDuration, parseAsNumber, parseGoDuration } from './infra-schema.js';
 
-export { DEFAULT_ALLOWED_USES, DEFAULT_BLOCK_SIZE, ipPoolDefaults, ipPoolKind } from './kinds/ip-pool.js';
+export {
+  DEFAULT_ALLOWED_USES,
+  DEFAULT_BLOCK_SIZE,
+  ipPoolBlockSizeErrors,
+  ipPoolDefaults,
+  ipPoolKind,
+  ipPoolOverlapErrors,
+  ipPoolUpdateErrors,
+} from './kinds/ip-pool.js';
 export { ipReservationKind } from './kinds/ip-reservation.js';
 export { ipamConfigurationDefaults, ipamConfigurationKind } from './kinds/ipam-configuration.js';
 export { BGP_BUILTIN_DEFAULTS, bgpConfigurationDefaults, bgpConfigurationKind, communityValueError } from './kinds/bgp-configuration.js';

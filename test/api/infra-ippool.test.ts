@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ipPoolKind } from '../../src/api/kinds/ip-pool.js';
+import { ipPoolBlockSizeErrors, ipPoolKind, ipPoolOverlapErrors, ipPoolUpdateErrors } from '../../src/api/kinds/ip-pool.js';
 import type { IPPool } from '../../src/api/infra-types.js';
 
 function pool(spec: Record<string, unknown>, name = 'pool-1'): unknown {
@@ -139,5 +139,44 @@ describe('IPPool defaults', () => {
   it('leaves metadata untouched', () => {
     const p = ipPoolKind.applyDefaults(valid(pool({ cidr: '10.0.0.0/16' }, 'my-pool')));
     assert.deepEqual(p.metadata, { name: 'my-pool' });
+  });
+});
+
+describe('IPPool rules against the stored state', () => {
+  const stored = (name: string, spec: Record<string, unknown>): IPPool => ipPoolKind.applyDefaults(valid(pool(spec, name)));
+
+  it('refuses a CIDR change on update, but accepts the canonical text of the same network', () => {
+    // Stored before canonicalisation: the update may rewrite it to the canonical text.
+    const old = { ...stored('v6', { cidr: 'fd00::/64' }), spec: { ...stored('v6', { cidr: 'fd00::/64' }).spec, cidr: 'fd00:0:0::/64' } };
+    assert.deepEqual(ipPoolUpdateErrors(old, { ...old, spec: { ...old.spec, cidr: 'fd00::/64' } }), []);
+    assert.deepEqual(
+      ipPoolUpdateErrors(old, { ...old, spec: { ...old.spec, cidr: 'fd00:1::/64' } }).map((e) => `${e.path}: ${e.message}`),
+      ['spec.cidr: IPPool CIDR cannot be modified'],
+    );
+  });
+
+  it('refuses a block size change, and leaving LoadBalancer use', () => {
+    const lb = stored('lb', { cidr: '10.9.0.0/24', allowedUses: ['LoadBalancer'] });
+    const next = { ...lb, spec: { ...lb.spec, blockSize: 28, allowedUses: ['Workload'] } } as IPPool;
+    assert.deepEqual(ipPoolUpdateErrors(lb, next).map((e) => `${e.path}: ${e.message}`), [
+      'spec.blockSize: IPPool BlockSize cannot be modified',
+      'spec.allowedUses: IPPool allowed use cannot be changed from LoadBalacer to Workload or Tunnel',
+    ]);
+  });
+
+  it('refuses a new pool overlapping another, naming both', () => {
+    const a = stored('a', { cidr: '10.0.0.0/16' });
+    const b = stored('b', { cidr: '10.0.128.0/17' });
+    const c = stored('c', { cidr: '10.1.0.0/16' });
+    assert.deepEqual(ipPoolOverlapErrors(b, [a, b, c]).map((e) => e.message), [
+      'IPPool(b) CIDR overlaps with IPPool(a) CIDR 10.0.0.0/16',
+    ]);
+    assert.deepEqual(ipPoolOverlapErrors(c, [a, b]), []);
+  });
+
+  it('refuses a new pool over existing blocks of another size', () => {
+    const p = stored('p', { cidr: '10.0.0.0/16' });
+    assert.deepEqual(ipPoolBlockSizeErrors(p, ['10.0.0.0/26', '10.5.0.0/24']), []);
+    assert.deepEqual(ipPoolBlockSizeErrors(p, ['10.0.4.0/24']).map((e) => e.path), ['spec.blockSize']);
   });
 });

@@ -14,7 +14,8 @@ import {
   type Fields,
   type Issues,
 } from '../infra-schema.js';
-import { cidrContainsIp, formatCidr, parseCidr, parseIp, type IpFamily } from '../net.js';
+import { cidrContainsIp, cidrsOverlap, formatCidr, parseCidr, parseIp, type IpFamily } from '../net.js';
+import { fieldError, type FieldError } from '../errors.js';
 import type { EncapMode, IPPool, IPPoolAllowedUse, IPPoolSpec } from '../infra-types.js';
 
 export const DEFAULT_BLOCK_SIZE: Readonly<Record<IpFamily, number>> = { 4: 26, 6: 122 };
@@ -146,3 +147,68 @@ export const ipPoolKind = defineKind<IPPool>({
   check: checkPool,
   applyDefaults: (r) => ({ ...r, spec: ipPoolDefaults(r.spec) }),
 });
+
+// ---- rules that need the stored state (the IPPool client runs them on write) ----
+
+/**
+ * Whether an update may change the CIDR text: only to the canonical form of
+ * the same network (e.g. a differently compressed IPv6 address).
+ */
+function cidrChangeOK(oldCidr: string, newCidr: string): boolean {
+  if (oldCidr === newCidr) return true;
+  const a = oldCidr.includes('/') ? parseCidr(oldCidr) : null;
+  const b = newCidr.includes('/') ? parseCidr(newCidr) : null;
+  if (a === null || b === null) return false;
+  return a.family === b.family && a.network === b.network && a.prefixLength === b.prefixLength && newCidr === formatCidr(b);
+}
+
+/** What the client refuses on Update: a new CIDR or block size, or leaving LoadBalancer use. */
+export function ipPoolUpdateErrors(old: IPPool, next: IPPool): FieldError[] {
+  const out: FieldError[] = [];
+  const nextSpec = ipPoolDefaults(next.spec);
+  const oldSpec = ipPoolDefaults(old.spec);
+  if (!cidrChangeOK(old.spec.cidr, nextSpec.cidr)) out.push(fieldError('invalid-value', 'spec.cidr', 'IPPool CIDR cannot be modified'));
+  if (oldSpec.blockSize !== nextSpec.blockSize) {
+    out.push(fieldError('invalid-value', 'spec.blockSize', 'IPPool BlockSize cannot be modified'));
+  }
+  if ((oldSpec.allowedUses ?? []).includes('LoadBalancer') && (nextSpec.allowedUses ?? []).some((u) => u !== 'LoadBalancer')) {
+    // Upstream's wording, typo included.
+    out.push(fieldError('invalid-value', 'spec.allowedUses', 'IPPool allowed use cannot be changed from LoadBalacer to Workload or Tunnel'));
+  }
+  return out;
+}
+
+/** What the client refuses on Create: a CIDR overlapping any other pool. */
+export function ipPoolOverlapErrors(pool: IPPool, existing: readonly IPPool[]): FieldError[] {
+  const mine = parseCidr(pool.spec.cidr);
+  if (mine === null) return [];
+  const out: FieldError[] = [];
+  for (const other of existing) {
+    if (other.metadata.name === pool.metadata.name) continue;
+    const theirs = parseCidr(other.spec.cidr);
+    if (theirs !== null && cidrsOverlap(mine, theirs)) {
+      out.push(
+        fieldError(
+          'invalid-value',
+          'spec.cidr',
+          `IPPool(${pool.metadata.name}) CIDR overlaps with IPPool(${other.metadata.name}) CIDR ${other.spec.cidr}`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** On Create, existing IPAM blocks inside the pool must have the pool's block size. */
+export function ipPoolBlockSizeErrors(pool: IPPool, blockCidrs: readonly string[]): FieldError[] {
+  const spec = ipPoolDefaults(pool.spec);
+  const mine = parseCidr(spec.cidr);
+  if (mine === null) return [];
+  const conflict = blockCidrs.some((b) => {
+    const block = parseCidr(b);
+    return block !== null && block.family === mine.family && block.prefixLength !== spec.blockSize && cidrsOverlap(block, mine);
+  });
+  return conflict
+    ? [fieldError('invalid-value', 'spec.blockSize', 'IPPool blocksSize conflicts with existing allocations that use a different blockSize')]
+    : [];
+}
