@@ -3,6 +3,7 @@
 // order; then profiles; then the final drop. Host endpoints first pass the
 // failsafe rules and the untracked (doNotTrack) and preDNAT tiers.
 import type { CompiledPolicy, CompiledProfile, CompiledTier, EndpointInfo } from './compile.js';
+import { LABEL_NAMESPACE } from './labels.js';
 import { ruleMatches, type CompiledRule, type PacketView } from './rules.js';
 import type { Decision, Direction, DirectionVerdict, FailsafePort, PolicyStage, TraceStep } from './types.js';
 
@@ -34,7 +35,10 @@ export function planFor(
   // preDNAT policies only ever contribute ingress.
   if (stage === 'pre-dnat' && direction === 'egress') return plans;
   let current: { tier: CompiledTier; policies: CompiledPolicy[] } | null = null;
+  // A namespaced policy's selector includes its namespace; checking that first skips most of them.
+  const ns = endpoint.item.labels[LABEL_NAMESPACE];
   for (const p of policies) {
+    if (p.id.namespace !== '' && p.id.namespace !== ns) continue;
     if (p.staged || !inStage(p, stage)) continue;
     if ((direction === 'ingress' ? p.ingress : p.egress) === null) continue;
     if (!p.applies(endpoint.item)) continue;

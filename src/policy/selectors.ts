@@ -51,7 +51,10 @@ function tryCompileOn(text: string, view: View): Matcher | null {
 function and(parts: readonly Matcher[]): Matcher | null {
   if (parts.length === 0) return null;
   if (parts.length === 1) return parts[0] ?? null;
-  return (item) => parts.every((p) => p(item));
+  return (item) => {
+    for (const p of parts) if (!p(item)) return false;
+    return true;
+  };
 }
 
 const isEmpty = (s: string | undefined): s is undefined | '' => s === undefined || s === '';
