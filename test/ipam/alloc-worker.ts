@@ -3,7 +3,7 @@
 // would), releases some as it goes, and prints one JSON line per event.
 // IPAM_CRASH_AFTER="<kind>:<n>" kills the process with SIGKILL straight after
 // its n-th write of that kind, to leave the datastore as a crash would.
-import { openDatastore, type Datastore, type StoredResource } from '../../src/datastore/index.js';
+import { openDatastore, type Datastore, type DatastoreConfig, type StoredResource } from '../../src/datastore/index.js';
 import { IpamClient } from '../../src/ipam/index.js';
 import { CALICO_API_VERSION } from '../../src/api/meta.js';
 import { partialFulfillmentError } from '../../src/ipam/assign.js';
@@ -38,7 +38,9 @@ function crashing(ds: Datastore): Datastore {
   };
 }
 
-const ds = crashing(await openDatastore({ type: 'sqlite', path }));
+// The datastore: a sqlite file path, or a datastore configuration as JSON.
+const config: DatastoreConfig = path.startsWith('{') ? (JSON.parse(path) as DatastoreConfig) : { type: 'sqlite', path };
+const ds = crashing(await openDatastore(config));
 const ipam = new IpamClient(ds);
 const emit = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
