@@ -51,6 +51,16 @@ const META_ORDER = [
 ];
 const TOP_ORDER = ['kind', 'apiVersion', 'metadata', 'spec', 'status', 'items'];
 
+/**
+ * Struct-valued fields Go prints even when empty (omitempty never drops a
+ * struct): every spec, and the status of Node and KubeControllersConfiguration.
+ * IPPool's status is a pointer, so it is dropped when unset.
+ */
+const ALWAYS_PRINTED: Readonly<Record<string, readonly string[]>> = {
+  Node: ['spec', 'status'],
+  KubeControllersConfiguration: ['spec', 'status'],
+};
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -69,7 +79,11 @@ function ordered(o: Record<string, unknown>, order: readonly string[]): Record<s
 function goShape(value: unknown, isList = false): unknown {
   if (Array.isArray(value)) return value.map((v) => goShape(v));
   if (!isObject(value)) return value;
-  const out = ordered(value, TOP_ORDER);
+  const filled: Record<string, unknown> = { ...value };
+  if (!isList && typeof value.kind === 'string' && isObject(value.metadata)) {
+    for (const k of ALWAYS_PRINTED[value.kind] ?? ['spec']) if (filled[k] === undefined) filled[k] = {};
+  }
+  const out = ordered(filled, TOP_ORDER);
   if (isObject(out.metadata) && !isList) {
     const meta = ordered(out.metadata, META_ORDER);
     if (!('creationTimestamp' in meta)) {

@@ -101,3 +101,15 @@ describe("Go's YAML key order", () => {
     });
   }
 });
+
+describe('empty structs', () => {
+  it('prints an empty spec, and an empty Node status, as Go does', () => {
+    const node: StoredResource = { apiVersion: 'projectcalico.org/v3', kind: 'Node', metadata: { name: 'n1', creationTimestamp: '2026-01-01T00:00:00Z' } };
+    assert.equal(
+      toYaml(node),
+      'apiVersion: projectcalico.org/v3\nkind: Node\nmetadata:\n  creationTimestamp: "2026-01-01T00:00:00Z"\n  name: n1\nspec: {}\nstatus: {}\n',
+    );
+    const tier: StoredResource = { apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name: 't' } };
+    assert.deepEqual(Object.keys(JSON.parse(toJson(tier)) as object), ['kind', 'apiVersion', 'metadata', 'spec']);
+  });
+});
