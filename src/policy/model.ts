@@ -34,15 +34,16 @@ export function formatPolicyId(id: PolicyId): string {
   return id.namespace === '' ? `${short}:${id.name}` : `${short}:${id.namespace}/${id.name}`;
 }
 
-/** Per-family maps keyed by the address value (BigInt keys compare by value). */
+/** Maps keyed by address: IPv4 by its 32-bit number, IPv6 by its hex digits (hashing BigInts is slow). */
 class AddressMap<V> {
-  private readonly v4 = new Map<bigint, V>();
-  private readonly v6 = new Map<bigint, V>();
+  private readonly v4 = new Map<number, V>();
+  private readonly v6 = new Map<string, V>();
   get(ip: ParsedIp): V | undefined {
-    return (ip.family === 4 ? this.v4 : this.v6).get(ip.value);
+    return ip.family === 4 ? this.v4.get(Number(ip.value)) : this.v6.get(ip.value.toString(16));
   }
   set(ip: ParsedIp, v: V): void {
-    (ip.family === 4 ? this.v4 : this.v6).set(ip.value, v);
+    if (ip.family === 4) this.v4.set(Number(ip.value), v);
+    else this.v6.set(ip.value.toString(16), v);
   }
   clear(): void {
     this.v4.clear();
@@ -62,7 +63,8 @@ export class PolicyModel {
   readonly warnings: readonly ModelWarning[];
   private readonly compiled: CompiledResources;
   private readonly tierByName: ReadonlyMap<string, CompiledTier>;
-  private readonly workloads = new Map<string, EndpointInfo>();
+  /** namespace → name → endpoint. */
+  private readonly workloads = new Map<string, Map<string, EndpointInfo>>();
   private readonly hosts = new Map<string, EndpointInfo>();
   private readonly endpointOwnersByIp = new AddressMap<EndpointInfo[]>();
   private readonly ownersCache = new AddressMap<readonly AddressOwner[]>();
@@ -89,7 +91,12 @@ export class PolicyModel {
     this.warnings = warnings;
     this.tierByName = new Map(this.compiled.tiers.map((t) => [t.name, t]));
     for (const ep of this.compiled.endpoints) {
-      (ep.ref.kind === 'WorkloadEndpoint' ? this.workloads : this.hosts).set(ep.key, ep);
+      if (ep.ref.kind === 'HostEndpoint') this.hosts.set(ep.ref.name, ep);
+      else {
+        const byName = this.workloads.get(ep.ref.namespace) ?? new Map<string, EndpointInfo>();
+        byName.set(ep.ref.name, ep);
+        this.workloads.set(ep.ref.namespace, byName);
+      }
       for (const ip of ep.ips) {
         const list = this.endpointOwnersByIp.get(ip) ?? [];
         list.push(ep);
@@ -151,7 +158,7 @@ export class PolicyModel {
   }
 
   private lookup(ref: EndpointRef): EndpointInfo | undefined {
-    return ref.kind === 'WorkloadEndpoint' ? this.workloads.get(`${ref.namespace}/${ref.name}`) : this.hosts.get(ref.name);
+    return ref.kind === 'WorkloadEndpoint' ? this.workloads.get(ref.namespace)?.get(ref.name) : this.hosts.get(ref.name);
   }
 
   private planOf(ep: EndpointInfo, direction: Direction): EndpointPlans {
