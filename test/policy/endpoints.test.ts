@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPolicyModel, type PolicyResource } from '../../src/policy/index.js';
 import { formatDecision } from '../../src/policy/format.js';
-import { gnp, hep, np, nsProfile, pod, profile, tcp, udp } from './fixtures.js';
+import { ep, gnp, hep, np, nsProfile, pod, profile, tcp, udp } from './fixtures.js';
 
 const base: PolicyResource[] = [
   nsProfile('prod'),
@@ -61,6 +61,20 @@ describe('addresses that are not Calico endpoints', () => {
 describe('address families', () => {
   it('a pod-to-pod flow uses IPv4 when both ends have it', () => {
     assert.equal(verdict([], 'dev/client', 'prod/web').packet.family, 4);
+  });
+  it('a flow to a pod\'s IPv6 address leaves from the other pod\'s IPv6 address', () => {
+    const model = buildPolicyModel([...base, pod('prod', 'dual', '10.0.1.5,fd00::1:5')]);
+    const v = model.evaluate({ source: { endpoint: ep('dev', 'client') }, destination: { ip: 'fd00::1:5' }, protocol: 'TCP', dstPort: 80 });
+    assert.deepEqual([v.packet.family, v.packet.srcIp, v.packet.dstIp], [6, 'fd00::2:1', 'fd00::1:5']);
+  });
+  it('ICMPv6 by name matches an IPv6 ICMPv6 packet', () => {
+    const model = buildPolicyModel([
+      ...base,
+      pod('prod', 'dual', '10.0.1.5,fd00::1:5'),
+      np('prod', 'ping6', { ingress: [{ action: 'Deny', protocol: 'ICMPv6', icmp: { type: 128 } }] }),
+    ]);
+    const v = model.evaluate({ source: { endpoint: ep('dev', 'client') }, destination: { ip: 'fd00::1:5' }, protocol: 'ICMPv6', icmp: { type: 128, code: 0 } });
+    assert.equal(formatDecision(v.ingress.decision), 'tier default, np:prod/ping6 rule 0: Deny');
   });
   it('a flow between endpoints without a common family is an error, not a verdict', () => {
     const model = buildPolicyModel([...base, pod('prod', 'v6only', 'fd00::1:9')]);
