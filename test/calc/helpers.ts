@@ -271,6 +271,13 @@ export class Harness {
   }
 }
 
+/** The dataplane state (not a snapshot) after loading `steps` and syncing. */
+export function finalStateOf(steps: readonly Step[], opts: Partial<CalcGraphOptions> = {}): DataplaneState {
+  const h = new Harness(opts);
+  h.load(...steps);
+  return h.state;
+}
+
 /** The final dataplane after `steps`, flushing after the indices in `flushAfter` and at the end. */
 export function finalState(steps: readonly Step[], flushAfter: ReadonlySet<number> = new Set(), opts: Partial<CalcGraphOptions> = {}): unknown {
   const h = new Harness(opts);

@@ -1,0 +1,142 @@
+// Differential test: the calc graph's output, run through a tiny software
+// dataplane, must give the reference policy model's (src/policy) per-endpoint
+// tiers and verdicts, on random clusters.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { StoredResource } from '../../src/datastore/types.js';
+import { buildPolicyModel, type PolicyId, type PolicyResource } from '../../src/policy/index.js';
+import { finalStateOf, gnp, HOST, netset, np, nsProfile, set, tier, wep, wepId } from './helpers.js';
+import { evaluate } from './interpreter.js';
+
+const NAMESPACES = ['a', 'b'];
+const SELECTORS = ['', 'app == "web"', 'app == "db"', 'has(app)', 'role in {"fe", "be"}', '!has(role)', 'all()'];
+const PEER_SELECTORS = [undefined, 'app == "web"', 'role == "fe"', 'has(kind)', 'all()'];
+const PORTS = [80, 8080, 'http'] as const;
+
+const labels = fc.record({ app: fc.constantFrom('web', 'db', undefined), role: fc.constantFrom('fe', 'be', undefined) }).map((l) =>
+  Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) as Record<string, string>,
+);
+
+const entity = fc.record(
+  {
+    selector: fc.constantFrom(...PEER_SELECTORS),
+    notSelector: fc.constantFrom(undefined, undefined, 'role == "be"'),
+    namespaceSelector: fc.constantFrom(undefined, undefined, 'env == "prod"', 'all()'),
+    nets: fc.constantFrom(undefined, undefined, ['10.0.0.0/30'], ['10.1.0.0/16']),
+    ports: fc.constantFrom(undefined, undefined, [80], ['http'], [8080, 'http']),
+    notPorts: fc.constantFrom(undefined, undefined, undefined, [8080]),
+  },
+  { requiredKeys: [] },
+);
+
+const rule = fc.record(
+  { action: fc.constantFrom('Allow', 'Deny', 'Pass', 'Log', 'Allow'), protocol: fc.constantFrom(undefined, 'TCP', 'UDP'), source: entity, destination: entity },
+  { requiredKeys: ['action'] },
+).map((r) => {
+  // Ports need a protocol that has them (validation would reject the rule otherwise).
+  const hasPorts = [r.source, r.destination].some((e) => e !== undefined && (e.ports !== undefined || e.notPorts !== undefined));
+  const clean = (e: Record<string, unknown> | undefined) => (e === undefined ? undefined : Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)));
+  return { ...r, protocol: hasPorts ? (r.protocol ?? 'TCP') : r.protocol, source: clean(r.source), destination: clean(r.destination) };
+});
+
+const policy = fc.record({
+  global: fc.boolean(),
+  ns: fc.constantFrom(...NAMESPACES),
+  tier: fc.constantFrom('default', 't1', 'ghost'),
+  order: fc.constantFrom(undefined, 1, 2, 2),
+  selector: fc.constantFrom(...SELECTORS),
+  namespaceSelector: fc.constantFrom(undefined, undefined, 'env == "prod"', 'all()'),
+  types: fc.constantFrom(undefined, ['Ingress'], ['Egress'], ['Ingress', 'Egress']),
+  ingress: fc.array(rule, { maxLength: 2 }),
+  egress: fc.array(rule, { maxLength: 2 }),
+});
+
+const cluster = fc.record({
+  endpoints: fc.array(fc.record({ ns: fc.constantFrom(...NAMESPACES), local: fc.boolean(), labels, withPort: fc.boolean(), missingProfile: fc.boolean() }), { minLength: 2, maxLength: 6 }),
+  policies: fc.array(policy, { maxLength: 5 }),
+  t1Pass: fc.boolean(),
+});
+
+type Cluster = typeof cluster extends fc.Arbitrary<infer T> ? T : never;
+
+function build(c: Cluster): StoredResource[] {
+  const out: StoredResource[] = [tier('default', 1_000_000), tier('t1', 10, c.t1Pass ? 'Pass' : 'Deny'), nsProfile('a', { env: 'prod' }), nsProfile('b', { env: 'dev' })];
+  out.push(netset(undefined, 'ext', ['10.1.0.0/16'], { kind: 'ext' }));
+  c.endpoints.forEach((e, i) => {
+    out.push(
+      wep(e.ns, `p${i}`, {
+        node: e.local ? HOST : 'node2',
+        labels: e.labels,
+        ips: [`10.0.0.${i + 1}/32`],
+        profiles: e.missingProfile ? ['kns.nowhere'] : [`kns.${e.ns}`],
+        ...(e.withPort ? { ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] } : {}),
+      }),
+    );
+  });
+  c.policies.forEach((p, i) => {
+    const spec = {
+      tier: p.tier,
+      ...(p.order === undefined ? {} : { order: p.order }),
+      selector: p.selector,
+      ...(p.global && p.namespaceSelector !== undefined ? { namespaceSelector: p.namespaceSelector } : {}),
+      ...(p.types === undefined ? {} : { types: p.types }),
+      ...(p.ingress.length > 0 ? { ingress: p.ingress } : {}),
+      ...(p.egress.length > 0 ? { egress: p.egress } : {}),
+    };
+    out.push(p.global ? gnp(`${p.tier}.g${i}`, spec) : np(p.ns, `${p.tier}.n${i}`, spec));
+  });
+  return out;
+}
+
+function idString(id: PolicyId): string {
+  const short = id.kind === 'GlobalNetworkPolicy' ? 'gnp' : id.kind === 'KubernetesNetworkPolicy' ? 'knp' : 'np';
+  return id.namespace === '' ? `${short}/${id.name}` : `${short}/${id.namespace}/${id.name}`;
+}
+
+describe('calc graph against the reference policy model', () => {
+  it('gives each local endpoint the tiers, policies and verdicts the model gives it', () => {
+    fc.assert(
+      fc.property(cluster, (c) => {
+        const rs = build(c);
+        const state = finalStateOf(rs.map(set));
+        const model = buildPolicyModel(rs as PolicyResource[]);
+        // Only compare clusters the model accepts whole; the graph drops invalid resources the same way.
+        if (model.warnings.length > 0) return;
+        c.endpoints.forEach((e, i) => {
+          if (!e.local) return;
+          const ep = state.weps.get(wepId(e.ns, `p${i}`));
+          assert.ok(ep !== undefined, 'local endpoint programmed');
+          const ref = { kind: 'WorkloadEndpoint' as const, namespace: e.ns, name: `${HOST}-k8s-p${i}-eth0` };
+          for (const dir of ['ingress', 'egress'] as const) {
+            const mine = ep.tiers
+              .map((t) => ({ tier: t.name, policies: dir === 'ingress' ? t.ingressPolicies : t.egressPolicies }))
+              .filter((t) => t.policies.length > 0);
+            const theirs = model.policiesFor(ref, dir).map((t) => ({ tier: t.tier, policies: t.policies.map(idString) }));
+            assert.deepEqual(mine, theirs, `${dir} tiers of p${i}`);
+          }
+          const peers: { ref?: typeof ref; ip: string }[] = [
+            ...c.endpoints.map((pe, j) => ({ ref: { kind: 'WorkloadEndpoint' as const, namespace: pe.ns, name: `${pe.local ? HOST : 'node2'}-k8s-p${j}-eth0` }, ip: `10.0.0.${j + 1}` })),
+            { ip: '10.1.2.3' },
+            { ip: '192.0.2.1' },
+          ];
+          const me = `10.0.0.${i + 1}`;
+          for (const peer of peers) {
+            if (peer.ip === me) continue;
+            for (const [protocol, proto] of [['TCP', 6], ['UDP', 17]] as const) {
+              for (const port of [80, 8080]) {
+                const inFlow = { source: peer.ref ? { endpoint: peer.ref } : { ip: peer.ip }, destination: { endpoint: ref }, protocol, srcPort: 4000, dstPort: port };
+                const outFlow = { source: { endpoint: ref }, destination: peer.ref ? { endpoint: peer.ref } : { ip: peer.ip }, protocol, srcPort: 4000, dstPort: port };
+                const ingress = evaluate(state, ep, 'ingress', { srcIp: peer.ip, dstIp: me, protocol: proto, srcPort: 4000, dstPort: port });
+                const egress = evaluate(state, ep, 'egress', { srcIp: me, dstIp: peer.ip, protocol: proto, srcPort: 4000, dstPort: port });
+                assert.equal(ingress, model.evaluate(inFlow).ingress.action, `ingress ${peer.ip}→p${i} ${protocol}:${port}`);
+                assert.equal(egress, model.evaluate(outFlow).egress.action, `egress p${i}→${peer.ip} ${protocol}:${port}`);
+              }
+            }
+          }
+        });
+      }),
+      { numRuns: Number(process.env['CALC_DIFF_RUNS'] ?? 150) },
+    );
+  });
+});
