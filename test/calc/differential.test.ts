@@ -12,7 +12,6 @@ import { evaluate } from './interpreter.js';
 const NAMESPACES = ['a', 'b'];
 const SELECTORS = ['', 'app == "web"', 'app == "db"', 'has(app)', 'role in {"fe", "be"}', '!has(role)', 'all()'];
 const PEER_SELECTORS = [undefined, 'app == "web"', 'role == "fe"', 'has(kind)', 'all()'];
-const PORTS = [80, 8080, 'http'] as const;
 
 const labels = fc.record({ app: fc.constantFrom('web', 'db', undefined), role: fc.constantFrom('fe', 'be', undefined) }).map((l) =>
   Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) as Record<string, string>,
