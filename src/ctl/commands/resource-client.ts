@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Datastore, ResourceKey, StoredResource } from '../../datastore/types.js';
 import { CALICO_API_VERSION } from '../../api/meta.js';
+import { convertKubernetesNetworkPolicy } from '../../api/k8s-convert.js';
+import type { KubernetesNetworkPolicy } from '../../api/k8s-types.js';
 import {
   CtlError,
   doesNotExist,
@@ -63,6 +65,21 @@ function defaultAllowProfile(): StoredResource {
   };
 }
 
+/** A stored Kubernetes NetworkPolicy as the Calico NetworkPolicy `knp.default.<name>` it is enforced as. */
+function asConverted(source: StoredResource): StoredResource {
+  const { policy } = convertKubernetesNetworkPolicy(source as KubernetesNetworkPolicy);
+  const m = source.metadata;
+  return {
+    ...policy,
+    metadata: {
+      ...policy.metadata,
+      ...(m.uid === undefined ? {} : { uid: m.uid }),
+      ...(m.resourceVersion === undefined ? {} : { resourceVersion: m.resourceVersion }),
+      ...(m.creationTimestamp === undefined ? {} : { creationTimestamp: m.creationTimestamp }),
+    },
+  };
+}
+
 /** Policies read back with the tier label, as the Calico client adds it when missing. */
 function withTierLabel(k: CtlKind, r: StoredResource): StoredResource {
   if (!isTiered(k) || r.metadata.labels?.[TIER_LABEL] !== undefined) return r;
@@ -75,6 +92,15 @@ export class ResourceClient {
   async get(k: CtlKind, namespace: string | undefined, name: string): Promise<StoredResource> {
     if (k.storeKind === 'Profile' && name === DEFAULT_ALLOW_PROFILE) return defaultAllowProfile();
     const id: Ident = { kind: k.storeKind, namespace: k.namespaced ? namespace : undefined, name };
+    if (k.storeKind === 'NetworkPolicy' && name.startsWith(KNP_PREFIX)) {
+      const source = await this.datastore
+        .get({ kind: 'KubernetesNetworkPolicy', namespace: namespace ?? '', name: name.slice(KNP_PREFIX.length) })
+        .catch((err: unknown) => {
+          throw fromDatastore(err, id);
+        });
+      if (source === undefined) throw doesNotExist(id);
+      return withTierLabel(k, asConverted(source));
+    }
     let found: StoredResource | undefined;
     try {
       found = await this.datastore.get(keyOf(k, namespace, name));
@@ -91,10 +117,15 @@ export class ResourceClient {
     const res = await this.datastore.list(opts).catch((err: unknown) => {
       throw fromDatastore(err, { kind: k.storeKind, name: '' });
     });
-    const items = sortForList(
-      k,
-      res.items.map((r) => withTierLabel(k, r)),
-    );
+    const stored = res.items.map((r) => withTierLabel(k, r));
+    if (k.storeKind === 'NetworkPolicy') {
+      // Kubernetes policies show up as the Calico policies they are enforced as, as in Calico.
+      const knp = await this.datastore.list({ ...opts, kind: 'KubernetesNetworkPolicy' }).catch((err: unknown) => {
+        throw fromDatastore(err, { kind: 'KubernetesNetworkPolicy', name: '' });
+      });
+      stored.push(...knp.items.map((r) => withTierLabel(k, asConverted(r))));
+    }
+    const items = sortForList(k, stored);
     // Like Calico's backends, the virtual profile comes after the stored ones.
     if (k.storeKind === 'Profile') items.push(defaultAllowProfile());
     return { items, revision: res.revision };
