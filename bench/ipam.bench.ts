@@ -4,7 +4,6 @@
 // run as a script with `--worker` it is one allocator.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +12,27 @@ import { percentile, round, type BenchResult } from './harness.js';
 import { openDatastore, type DatastoreConfig } from '../src/datastore/index.js';
 import { IpamClient } from '../src/ipam/index.js';
 import { CALICO_API_VERSION } from '../src/api/meta.js';
+import { startEtcdCluster } from '../test/ipam/etcd-cluster.js';
 
 const self = fileURLToPath(import.meta.url);
 const TOTAL = 600;
 
 async function worker(config: DatastoreConfig, host: string, count: number): Promise<void> {
   const ds = await openDatastore(config);
-  const ipam = new IpamClient(ds);
+  // Round trips per allocation do not depend on the machine's load; count them.
+  let ops = 0;
+  const counted = {
+    type: ds.type,
+    get: (k: Parameters<typeof ds.get>[0]) => (ops++, ds.get(k)),
+    list: (o: Parameters<typeof ds.list>[0]) => (ops++, ds.list(o)),
+    create: (r: Parameters<typeof ds.create>[0]) => (ops++, ds.create(r)),
+    update: (r: Parameters<typeof ds.update>[0]) => (ops++, ds.update(r)),
+    delete: (k: Parameters<typeof ds.delete>[0], rv?: string) => (ops++, ds.delete(k, rv)),
+    revision: () => ds.revision(),
+    watch: (o: Parameters<typeof ds.watch>[0], cb: Parameters<typeof ds.watch>[1]) => ds.watch(o, cb),
+    close: () => ds.close(),
+  };
+  const ipam = new IpamClient(counted);
   process.stdout.write('ready\n');
   // Wait for the starting gun so process start-up is not timed.
   await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
@@ -30,7 +43,7 @@ async function worker(config: DatastoreConfig, host: string, count: number): Pro
     latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (ipv4.ips.length !== 1) throw new Error(`allocation ${i} on ${host} failed: ${ipv4.msgs.join('; ')}`);
   }
-  process.stdout.write(`${JSON.stringify({ latencies })}\n`);
+  process.stdout.write(`${JSON.stringify({ latencies, ops })}\n`);
   await ds.close();
 }
 
@@ -54,7 +67,7 @@ async function seed(config: DatastoreConfig, hosts: readonly string[]): Promise<
   await ds.close();
 }
 
-async function measure(config: DatastoreConfig, allocators: number): Promise<{ rate: number; p50: number; p99: number }> {
+async function measure(config: DatastoreConfig, allocators: number): Promise<{ rate: number; p50: number; p99: number; opsPerAlloc: number }> {
   const hosts = Array.from({ length: allocators }, (_, i) => `bench-host-${i}`);
   await seed(config, hosts);
   const per = Math.ceil(TOTAL / allocators);
@@ -63,58 +76,13 @@ async function measure(config: DatastoreConfig, allocators: number): Promise<{ r
     for (const p of procs) if ((await p.lines.next()).value !== 'ready') throw new Error('allocator did not start');
     const t0 = process.hrtime.bigint();
     for (const p of procs) p.child.stdin?.write('go\n');
-    const results = await Promise.all(procs.map(async (p) => JSON.parse((await p.lines.next()).value as string) as { latencies: number[] }));
+    const results = await Promise.all(procs.map(async (p) => JSON.parse((await p.lines.next()).value as string) as { latencies: number[]; ops: number }));
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const all = results.flatMap((r) => r.latencies);
-    return { rate: all.length / seconds, p50: percentile(all, 50), p99: percentile(all, 99) };
+    return { rate: all.length / seconds, p50: percentile(all, 50), p99: percentile(all, 99), opsPerAlloc: results.reduce((n, r) => n + r.ops, 0) / all.length };
   } finally {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A throw-away single-member etcd on loopback. */
-async function startEtcd(dir: string): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const [client, peer] = [await freePort(), await freePort()];
-  const endpoint = `http://127.0.0.1:${client}`;
-  const child = spawn(
-    'etcd',
-    [
-      '--name', 'bench', '--data-dir', join(dir, 'etcd'),
-      '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
-      '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-      '--initial-cluster', `bench=http://127.0.0.1:${peer}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  for (let i = 0; i < 100; i++) {
-    try {
-      const res = await fetch(`${endpoint}/health`);
-      if (res.ok) return { endpoint, stop };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await stop();
-  throw new Error('etcd did not become healthy');
 }
 
 export async function run(report: (r: BenchResult) => void): Promise<void> {
@@ -125,21 +93,21 @@ export async function run(report: (r: BenchResult) => void): Promise<void> {
       report({ name: `sqlite, ${allocators} allocators: allocations`, value: round(r.rate, 0), unit: 'per second' });
       report({ name: `sqlite, ${allocators} allocators: median allocation latency`, value: round(r.p50), unit: 'ms' });
       report({ name: `sqlite, ${allocators} allocators: p99 allocation latency`, value: round(r.p99), unit: 'ms' });
+      report({ name: `sqlite, ${allocators} allocators: datastore operations per allocation`, value: round(r.opsPerAlloc), unit: 'ops' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
   for (const allocators of [1, 5, 20]) {
-    const dir = mkdtempSync(join(tmpdir(), 'ipam-bench-'));
-    const etcd = await startEtcd(dir);
+    const etcd = await startEtcdCluster(1);
     try {
-      const r = await measure({ type: 'etcdv3', endpoints: [etcd.endpoint] }, allocators);
+      const r = await measure({ type: 'etcdv3', endpoints: etcd.endpoints }, allocators);
       report({ name: `etcd (1 member), ${allocators} allocators: allocations`, value: round(r.rate, 0), unit: 'per second' });
       report({ name: `etcd (1 member), ${allocators} allocators: median allocation latency`, value: round(r.p50), unit: 'ms' });
       report({ name: `etcd (1 member), ${allocators} allocators: p99 allocation latency`, value: round(r.p99), unit: 'ms' });
+      report({ name: `etcd (1 member), ${allocators} allocators: datastore operations per allocation`, value: round(r.opsPerAlloc), unit: 'ops' });
     } finally {
       await etcd.stop();
-      rmSync(dir, { recursive: true, force: true });
     }
   }
 }
