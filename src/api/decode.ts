@@ -3,7 +3,7 @@
 // be a sequence of resources or a `<Kind>List` / `List` with `items`. Each
 // resource is validated by its kind; every problem is reported with the
 // document's position, kind, name, field and, where known, line.
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { fieldError, formatFieldError, type ErrorCode, type FieldError } from './errors.js';
 import type { KindDefinition } from './kind.js';
 import { kindFor } from './kinds.js';
@@ -85,31 +85,53 @@ function splitPath(path: string): (string | number)[] {
   return out;
 }
 
-/** The line and column of the deepest node of `path` present in the document. */
+/** The child of a YAML node at a key or index, and where that field starts (its key, for mappings). */
+function child(node: unknown, seg: string | number): { node: unknown; offset: number | undefined } | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (key === seg || (typeof key === 'number' && String(key) === seg)) {
+        return { node: pair.value, offset: isNode(pair.key) ? pair.key.range?.[0] : undefined };
+      }
+    }
+    return undefined;
+  }
+  if (isSeq(node) && typeof seg === 'number') {
+    const item = node.items[seg];
+    return item === undefined ? undefined : { node: item, offset: isNode(item) ? item.range?.[0] : undefined };
+  }
+  return undefined;
+}
+
+/** The line and column of the deepest field of `path` present in the document (a key's own line). */
 function locate(at: Located, path: string): { line: number; column: number } | undefined {
+  let node: unknown = at.doc.contents;
+  let offset = isNode(node) ? node.range?.[0] : undefined;
+  for (const seg of at.base) {
+    const c = child(node, seg);
+    if (c === undefined) break;
+    node = c.node;
+    offset = c.offset ?? offset;
+  }
   const segs = splitPath(path);
-  let cur: Path = at.base;
-  let node = at.doc.getIn(cur, true);
   for (let i = 0; i < segs.length; i++) {
     let found = false;
     // A key such as `projectcalico.org/tier` was split on its dots: rejoin until it matches.
     for (let j = i; j < segs.length && !found; j++) {
       const key = j === i ? segs[i] : segs.slice(i, j + 1).join('.');
       if (key === undefined) break;
-      const next: Path = [...cur, key];
-      const n = at.doc.getIn(next, true);
-      if (n !== undefined) {
-        cur = next;
-        node = n;
+      const c = child(node, key);
+      if (c !== undefined) {
+        node = c.node;
+        offset = c.offset ?? offset;
         i = j;
         found = true;
       }
     }
     if (!found) break;
   }
-  const range = (node as { range?: readonly number[] } | undefined)?.range;
-  if (range === undefined || range[0] === undefined) return undefined;
-  const pos = at.lines.linePos(range[0]);
+  if (offset === undefined) return undefined;
+  const pos = at.lines.linePos(offset);
   return { line: pos.line, column: pos.col };
 }
 

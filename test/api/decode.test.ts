@@ -194,6 +194,6 @@ describe('decode errors', () => {
 
   it('locates a missing required field at its parent', () => {
     const errs = errorsOf('apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p}\nspec:\n  natOutgoing: true\n');
-    assert.deepEqual(errs.map((e) => [e.path, e.code, e.line]), [['spec.cidr', 'required', 5]]);
+    assert.deepEqual(errs.map((e) => [e.path, e.code, e.line]), [['spec.cidr', 'required', 4]]);
   });
 });
