@@ -134,7 +134,11 @@ function explain(model: PolicyModel, title: string, flow: Flow): void {
   console.log(`  ${bold(title)}: ${v.action === 'allow' ? 'allowed' : 'DENIED'}`);
   for (const d of [v.egress, v.ingress]) {
     console.log(`    ${pad(d.direction, 8)} ${pad(d.action, 6)} ${formatDecision(d.decision)}`);
-    for (const step of d.trace) console.log(`    ${pad('', 15)} · ${formatTraceStep(step)}`);
+    // Log and Pass steps tell the story; "no rule matched" lines would drown it.
+    for (const step of d.trace) {
+      if (step.step === 'no-rule-matched' || step.step === 'profile-no-rule-matched') continue;
+      console.log(`    ${pad('', 15)} · ${formatTraceStep(step)}`);
+    }
   }
 }
 
@@ -173,12 +177,20 @@ function main(): number {
     ['payments/api', 'internet 8.8.8.8'],
     ['threat 198.51.100.7', 'shop/frontend'],
     ['internet 8.8.8.8', 'shop/frontend'],
+    ['monitoring/prometheus', 'hep:node2-eth0'],
+    ['internet 8.8.8.8', 'hep:node2-eth0'],
+    ['payments/api', 'hep:node2-eth0'],
   ];
   for (const [a, b] of flows) {
     const src = byLabel.get(a);
     const dst = byLabel.get(b);
     if (src === undefined || dst === undefined) continue;
     explain(model, `${a} → ${b}:${dst.port}`, { source: src.peer, destination: dst.peer, protocol: 'TCP', srcPort: 40000, dstPort: dst.port });
+  }
+  const host = byLabel.get('hep:node2-eth0');
+  const internet = byLabel.get('internet 8.8.8.8');
+  if (host !== undefined && internet !== undefined) {
+    explain(model, 'internet 8.8.8.8 → hep:node2-eth0:22 (ssh)', { source: internet.peer, destination: host.peer, protocol: 'TCP', srcPort: 40000, dstPort: 22 });
   }
   return problems.length > 0 ? 1 : 0;
 }

@@ -21,6 +21,7 @@ const pods: Record<string, FlowPeer> = {
   api: { endpoint: { kind: 'WorkloadEndpoint', namespace: 'payments', name: 'node2-k8s-api-eth0' } },
   db: { endpoint: { kind: 'WorkloadEndpoint', namespace: 'payments', name: 'node2-k8s-db-eth0' } },
   prometheus: { endpoint: { kind: 'WorkloadEndpoint', namespace: 'monitoring', name: 'node1-k8s-prometheus-eth0' } },
+  node2: { endpoint: { kind: 'HostEndpoint', name: 'node2-eth0' } },
   threat: { ip: '198.51.100.7' },
   bank: { ip: '203.0.113.5' },
   internet: { ip: '8.8.8.8' },
@@ -32,7 +33,7 @@ describe('example manifests', () => {
   });
   it('all compile into the model', () => {
     assert.deepEqual(model.warnings, []);
-    assert.equal(model.endpoints().length, 5);
+    assert.equal(model.endpoints().length, 6);
   });
 
   const cases: { from: string; to: string; port: number; want: string }[] = [
@@ -45,6 +46,10 @@ describe('example manifests', () => {
     { from: 'threat', to: 'frontend', port: 80, want: 'deny: tier security, gnp:security.block-threats rule 0: Deny' },
     { from: 'internet', to: 'frontend', port: 80, want: 'allow: tier default, np:shop/knp.default.allow-web rule 0: Allow' },
     { from: 'internet', to: 'frontend', port: 81, want: 'deny: end of tier default: Deny' },
+    { from: 'prometheus', to: 'node2', port: 9100, want: 'allow: tier security, gnp:security.host-protect rule 0: Allow' },
+    { from: 'internet', to: 'node2', port: 9100, want: 'deny: tier security, gnp:security.host-protect rule 1: Deny' },
+    { from: 'internet', to: 'node2', port: 22, want: 'allow: failsafe inbound port tcp:22: Allow' },
+    { from: 'api', to: 'node2', port: 9100, want: 'deny: DefaultEndpointToHostAction Drop' },
   ];
   for (const c of cases) {
     it(`${c.from} → ${c.to}:${c.port} is decided at the destination: ${c.want}`, () => {
