@@ -59,6 +59,7 @@ const TOP_ORDER = ['kind', 'apiVersion', 'metadata', 'spec', 'status', 'items'];
 const ALWAYS_PRINTED: Readonly<Record<string, readonly string[]>> = {
   Node: ['spec', 'status'],
   KubeControllersConfiguration: ['spec', 'status'],
+  CalicoNodeStatus: ['spec', 'status'],
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -42,4 +42,5 @@ export { bgpFilterKind } from './kinds/bgp-filter.js';
 export { nodeKind } from './kinds/node.js';
 export { felixConfigurationDefaults, felixConfigurationKind } from './kinds/felix-configuration.js';
 export { clusterInformationKind } from './kinds/cluster-information.js';
+export { calicoNodeStatusKind } from './kinds/calico-node-status.js';
 export { kubeControllersConfigurationKind, kubeControllersDefaults } from './kinds/kube-controllers-configuration.js';

@@ -307,3 +307,57 @@ export interface IPAMConfigurationSpec {
 }
 
 export type IPAMConfiguration = ResourceOf<'IPAMConfiguration', IPAMConfigurationSpec>;
+
+// ---- CalicoNodeStatus ----
+
+export type NodeStatusClass = 'Agent' | 'BGP' | 'Routes';
+
+export interface CalicoNodeStatusSpec {
+  readonly node: string;
+  readonly classes: readonly NodeStatusClass[];
+  readonly updatePeriodSeconds: number;
+}
+
+export interface BGPDaemonStatus {
+  readonly state?: 'Ready' | 'NotReady';
+  readonly version?: string;
+  readonly routerID?: string;
+  readonly lastBootTime?: string;
+  readonly lastReconfigurationTime?: string;
+}
+
+export interface CalicoNodePeer {
+  readonly peerIP?: string;
+  readonly type?: 'NodeMesh' | 'NodePeer' | 'GlobalPeer';
+  readonly state?: 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established' | 'Close';
+  readonly since?: string;
+}
+
+export interface CalicoNodeRoute {
+  readonly type?: 'FIB' | 'RIB';
+  readonly destination?: string;
+  readonly gateway?: string;
+  readonly interface?: string;
+  readonly learnedFrom?: {
+    readonly sourceType?: 'Kernel' | 'Static' | 'Direct' | 'NodeMesh' | 'BGPPeer';
+    readonly peerIP?: string;
+  };
+}
+
+export interface CalicoNodeStatusStatus {
+  readonly lastUpdated?: string;
+  readonly agent?: { readonly birdV4?: BGPDaemonStatus; readonly birdV6?: BGPDaemonStatus };
+  readonly bgp?: {
+    readonly numberEstablishedV4?: number;
+    readonly numberNotEstablishedV4?: number;
+    readonly numberEstablishedV6?: number;
+    readonly numberNotEstablishedV6?: number;
+    readonly peersV4?: readonly CalicoNodePeer[];
+    readonly peersV6?: readonly CalicoNodePeer[];
+  };
+  readonly routes?: { readonly routesV4?: readonly CalicoNodeRoute[]; readonly routesV6?: readonly CalicoNodeRoute[] };
+}
+
+export interface CalicoNodeStatus extends ResourceOf<'CalicoNodeStatus', CalicoNodeStatusSpec> {
+  readonly status?: CalicoNodeStatusStatus;
+}

@@ -5,6 +5,7 @@ import { CALICO_API_VERSION, K8S_NETWORKING_API_VERSION } from './meta.js';
 import { bgpConfigurationKind } from './kinds/bgp-configuration.js';
 import { bgpFilterKind } from './kinds/bgp-filter.js';
 import { bgpPeerKind } from './kinds/bgp-peer.js';
+import { calicoNodeStatusKind } from './kinds/calico-node-status.js';
 import { clusterInformationKind } from './kinds/cluster-information.js';
 import { felixConfigurationKind } from './kinds/felix-configuration.js';
 import { globalNetworkPolicyKind } from './kinds/global-network-policy.js';
@@ -30,6 +31,7 @@ const KINDS: readonly KindDefinition[] = [
   bgpConfigurationKind,
   bgpFilterKind,
   bgpPeerKind,
+  calicoNodeStatusKind,
   clusterInformationKind,
   felixConfigurationKind,
   globalNetworkPolicyKind,

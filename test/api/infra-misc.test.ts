@@ -4,6 +4,7 @@ import { nodeKind } from '../../src/api/kinds/node.js';
 import { ipReservationKind } from '../../src/api/kinds/ip-reservation.js';
 import { ipamConfigurationKind } from '../../src/api/kinds/ipam-configuration.js';
 import { clusterInformationKind } from '../../src/api/kinds/cluster-information.js';
+import { calicoNodeStatusKind } from '../../src/api/kinds/calico-node-status.js';
 import { kubeControllersConfigurationKind } from '../../src/api/kinds/kube-controllers-configuration.js';
 import { formatGoDuration, parseAsNumber, parseGoDuration } from '../../src/api/infra-schema.js';
 import type { KindDefinition } from '../../src/api/kind.js';
@@ -88,6 +89,33 @@ describe('ClusterInformation', () => {
   it('accepts what Calico writes and rejects unknown fields', () => {
     assert.deepEqual(errors(clusterInformationKind, { spec: { clusterGUID: 'abc', clusterType: 'k8s,bgp', calicoVersion: 'v3.31.0', datastoreReady: true } }, 'default'), []);
     assert.deepEqual(errors(clusterInformationKind, { spec: { ready: true } }, 'default'), ['spec.ready: unknown field "ready"']);
+  });
+});
+
+describe('CalicoNodeStatus', () => {
+  it('accepts a request with the status calico-node reports', () => {
+    const body = {
+      spec: { node: 'node-1', classes: ['Agent', 'BGP', 'Routes'], updatePeriodSeconds: 10 },
+      status: {
+        lastUpdated: '2026-01-01T00:00:00Z',
+        agent: { birdV4: { state: 'Ready', version: 'v0.3.3', routerID: '10.0.0.5' } },
+        bgp: { numberEstablishedV4: 1, numberNotEstablishedV4: 0, peersV4: [{ peerIP: '10.0.0.6', type: 'NodeMesh', state: 'Established', since: '09:00:00' }] },
+        routes: { routesV4: [{ type: 'FIB', destination: '192.168.1.0/26', gateway: '10.0.0.6', interface: 'eth0', learnedFrom: { sourceType: 'NodeMesh', peerIP: '10.0.0.6' } }] },
+      },
+    };
+    assert.deepEqual(errors(calicoNodeStatusKind, body), []);
+  });
+
+  it('requires node, classes and period, each valid', () => {
+    assert.deepEqual(errors(calicoNodeStatusKind, { spec: {} }), [
+      'spec.node: required field is missing',
+      'spec.classes: required field is missing',
+      'spec.updatePeriodSeconds: required field is missing',
+    ]);
+    assert.deepEqual(errors(calicoNodeStatusKind, { spec: { node: 'n', classes: ['BGP', 'BGP', 'Disks'], updatePeriodSeconds: 86401 } }), [
+      'spec.classes[2]: must be one of Agent, BGP, Routes',
+      'spec.updatePeriodSeconds: must be less than or equal to 86400',
+    ]);
   });
 });
 
