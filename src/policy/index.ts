@@ -1,8 +1,16 @@
-// Public surface of the reference policy model.
+// Public surface of the reference policy model: a pure function of Calico
+// resources and one flow, giving Felix's verdict per direction and why.
+//
+// Not modelled (yet): forwarded traffic through a host endpoint (applyOnForward
+// / forward tiers), Service matches in rules (need EndpointSlices; such rules
+// never match and are reported), DNAT (flows are post-DNAT), conntrack (every
+// flow is a new connection), host-to-own-address traffic over lo, and
+// addresses of hosts without a HostEndpoint (they count as outside addresses).
 export { buildPolicyModel, PolicyModel, endpointKey, formatEndpointRef, formatPolicyId } from './model.js';
 export { defaultTypes } from './compile.js';
 export { namespaceProfile, serviceAccountProfile, podWorkloadEndpoint, type PodSpec } from './k8s.js';
 export { protocolNumber } from './rules.js';
-export type * from './types.js';
+export { DEFAULT_FAILSAFE_INBOUND, DEFAULT_FAILSAFE_OUTBOUND, parseFailsafe } from './failsafe.js';
 export { policyResourcesOf, isPolicyResource } from './resources.js';
 export { explainVerdict, formatDecision, formatDirection, formatTraceStep } from './format.js';
+export type * from './types.js';
