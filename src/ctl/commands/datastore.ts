@@ -82,6 +82,20 @@ async function firstExisting(ds: Datastore): Promise<StoredResource | undefined>
   return undefined;
 }
 
+/**
+ * Go's decoder leaves a field unset for `null`, so `creationTimestamp: null`
+ * (how an export prints an unset time) reads back as absent.
+ */
+function withoutNullKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNullKeys);
+  if (typeof v !== 'object' || v === null) return v;
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== null)
+      .map(([k, x]) => [k, withoutNullKeys(x)]),
+  );
+}
+
 interface ImportDoc {
   readonly resource: StoredResource;
   readonly ipam: boolean;
@@ -97,7 +111,7 @@ function parseImport(text: string, file: string): ImportDoc[] {
       problems.push(`${where}: ${doc.errors[0]?.message.split('\n')[0] ?? 'invalid YAML'}`);
       return;
     }
-    const value: unknown = doc.toJS();
+    const value = withoutNullKeys(doc.toJS());
     if (value === null || value === undefined) return;
     const o = (typeof value === 'object' ? value : {}) as Record<string, unknown>;
     const apiVersion = String(o['apiVersion'] ?? '');
@@ -107,7 +121,8 @@ function parseImport(text: string, file: string): ImportDoc[] {
     const storeKind = storeKindOf({ apiVersion, kind: kindName });
     if (KINDS[storeKind]?.ipam === true) {
       try {
-        const r = value as StoredResource;
+        // An IPAM record's spec is Calico's model object, whose nulls mean something: taken as written.
+        const r = { ...(doc.toJS() as StoredResource), metadata: meta as unknown as StoredResource['metadata'] };
         keyOf(r);
         out.push({ resource: r, ipam: true });
       } catch (err) {

@@ -63,7 +63,8 @@ export function registerVersionCommand(program: Command): void {
       try {
         opened = await openClient({ config: flags.config });
       } catch (err) {
-        fail(`unable to retrieve Cluster Version or Type: ${err instanceof Error ? err.message : String(err)}`);
+        const why = err instanceof Error ? err.message : String(err);
+        fail(`unable to retrieve Cluster Version or Type: ${why.replace(/^Failed to create Calico API client: /, '')}`);
       }
       const { datastore } = opened;
       let shownVersion = '';
