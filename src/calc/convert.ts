@@ -1,6 +1,7 @@
 // The update processors and Felix's ValidationFilter in one step: a stored
 // projectcalico.org/v3 (or networking.k8s.io/v1) resource becomes a backend
 // model update. Invalid resources are passed on as deletions, as Felix does.
+import type { FieldError } from '../api/errors.js';
 import type { KindDefinition } from '../api/kind.js';
 import { K8S_NETWORKING_API_VERSION, type Labels } from '../api/meta.js';
 import { canonicalCidr, parseCidr, type Cidr } from '../api/net.js';
@@ -78,22 +79,26 @@ export function deletionOf(key: ResourceKey): ModelUpdate {
   return kind === 'ignored' ? { kind, key: k } : { kind, key: k, value: undefined };
 }
 
-/** ValidationFilter + applyDefaults: the valid, defaulted resource, or undefined. */
-function admit<R extends StoredResource>(def: KindDefinition<R>, r: StoredResource, validate: boolean): R | undefined {
-  if (!validate) return def.applyDefaults(r as R);
-  const res = def.validate(r);
-  return res.ok ? def.applyDefaults(res.value) : undefined;
-}
-
 export interface ConvertOptions {
   /** Run each kind's validation first (Felix's ValidationFilter); off only for trusted synthetic input. */
   readonly validate: boolean;
+  /** Told about every resource that fails validation (it is then treated as deleted). */
+  readonly onInvalid?: (resource: StoredResource, errors: readonly FieldError[]) => void;
+}
+
+/** ValidationFilter + applyDefaults: the valid, defaulted resource, or undefined. */
+function admit<R extends StoredResource>(def: KindDefinition<R>, r: StoredResource, opts: ConvertOptions): R | undefined {
+  if (!opts.validate) return def.applyDefaults(r as R);
+  const res = def.validate(r);
+  if (res.ok) return def.applyDefaults(res.value);
+  opts.onInvalid?.(r, res.errors);
+  return undefined;
 }
 
 /** One stored resource (added or modified) as a backend model update. */
 export function convertResource(r: StoredResource, opts: ConvertOptions): ModelUpdate {
   const key = storeKey(resourceKeyOf(r));
-  const v = opts.validate;
+  const v = opts;
   switch (storeKindOf(r)) {
     case 'NetworkPolicy': {
       const np = admit(networkPolicyKind, r, v);

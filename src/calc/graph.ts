@@ -10,10 +10,11 @@
 //     ├─ tiers, policies, local endpoints ─────────────────┘                      EventSequencer ─▶ flush()
 //     ├─ all endpoints, network sets, profile labels ─▶ SelectorAndNamedPortIndex ─▶ members ─┘
 //     └─ FelixConfiguration ─▶ ConfigCalculator ─▶ config ─▶ EventSequencer
-import type { WatchEvent } from '../datastore/types.js';
+import type { FieldError } from '../api/errors.js';
+import type { ResourceKey, StoredResource, WatchEvent } from '../datastore/types.js';
 import { ActiveRulesCalculator } from './active-rules.js';
 import { ConfigCalculator } from './config.js';
-import { convertResource, deletionOf } from './convert.js';
+import { convertResource, deletionOf, resourceKeyOf, storeKey } from './convert.js';
 import { endpointIntent } from './endpoint-intent.js';
 import { EventSequencer } from './event-sequencer.js';
 import { SelectorAndNamedPortIndex } from './ipset-members.js';
@@ -32,6 +33,8 @@ export interface CalcGraphOptions {
   readonly validate?: boolean;
   /** Keep net IP sets free of overlapping CIDRs, as nftables interval sets need (default true). */
   readonly suppressOverlappingCidrs?: boolean;
+  /** Told about each resource that fails validation; the graph treats it as deleted. */
+  readonly onInvalid?: (resource: StoredResource, errors: readonly FieldError[]) => void;
 }
 
 export interface CalcGraphStats {
@@ -51,6 +54,8 @@ export class CalcGraph {
   private readonly localEndpoints = new Map<string, ModelEndpoint>();
   private readonly activePolicyKeys = new Set<string>();
   private readonly validate: boolean;
+  /** Every datastore object the graph holds, with its resourceVersion, for resyncs and duplicate suppression. */
+  private readonly known = new Map<string, { readonly key: ResourceKey; readonly version: string | undefined }>();
   private inSync = false;
 
   constructor(private readonly options: CalcGraphOptions) {
@@ -95,9 +100,33 @@ export class CalcGraph {
 
   /** One datastore change: a resource added or modified (as stored), or deleted. */
   onUpdate(event: CalcEvent): void {
-    const update =
-      event.type === 'deleted' ? deletionOf(event.key) : convertResource(event.resource, { validate: this.validate });
-    this.dispatch(update);
+    if (event.type === 'deleted') {
+      if (!this.known.delete(storeKey(event.key))) return;
+      this.dispatch(deletionOf(event.key));
+      return;
+    }
+    const key = resourceKeyOf(event.resource);
+    const id = storeKey(key);
+    const version = event.resource.metadata.resourceVersion;
+    // A resource seen before at the same revision (a resync's list, a repeated event) changes nothing.
+    if (version !== undefined && this.known.get(id)?.version === version) return;
+    this.known.set(id, { key, version });
+    const onInvalid = this.options.onInvalid;
+    this.dispatch(convertResource(event.resource, { validate: this.validate, ...(onInvalid === undefined ? {} : { onInvalid }) }));
+  }
+
+  /**
+   * After a watch had to be restarted: `resources` is the fresh list at `revision`.
+   * Whatever the graph holds that is not in it is deleted; the rest is applied as
+   * updates (unchanged ones, by resourceVersion, cost nothing); then in-sync.
+   */
+  resync(resources: readonly StoredResource[], revision: number): void {
+    const listed = new Set(resources.map((r) => storeKey(resourceKeyOf(r))));
+    for (const [id, { key }] of [...this.known]) {
+      if (!listed.has(id)) this.onUpdate({ type: 'deleted', key, revision });
+    }
+    for (const resource of resources) this.onUpdate({ type: 'modified', resource, revision });
+    this.onInSync(revision);
   }
 
   /** Everything up to `revision` has been delivered; endpoints are programmed from the next flush on. */

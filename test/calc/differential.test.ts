@@ -108,10 +108,10 @@ describe('calc graph against the reference policy model', () => {
           assert.ok(ep !== undefined, 'local endpoint programmed');
           const ref = { kind: 'WorkloadEndpoint' as const, namespace: e.ns, name: `${HOST}-k8s-p${i}-eth0` };
           for (const dir of ['ingress', 'egress'] as const) {
-            const mine = ep.tiers
+            const mine: { tier: string; policies: readonly string[] }[] = ep.tiers
               .map((t) => ({ tier: t.name, policies: dir === 'ingress' ? t.ingressPolicies : t.egressPolicies }))
               .filter((t) => t.policies.length > 0);
-            const theirs = model.policiesFor(ref, dir).map((t) => ({ tier: t.tier, policies: t.policies.map(idString) }));
+            const theirs: { tier: string; policies: readonly string[] }[] = model.policiesFor(ref, dir).map((t) => ({ tier: t.tier, policies: t.policies.map(idString) }));
             assert.deepEqual(mine, theirs, `${dir} tiers of p${i}`);
           }
           const peers: { ref?: typeof ref; ip: string }[] = [
