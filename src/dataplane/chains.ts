@@ -4,7 +4,7 @@ import type { IpFamily } from '../api/net.js';
 import type { ParsedRule, TierInfo } from '../calc/types.js';
 import type { DataplaneSettings } from './config.js';
 import { CHAIN, MARK, clearMask, hex, policyChainName, profileChainName, type Direction } from './names.js';
-import { renderRule, type NftRule } from './rules.js';
+import { renderRule, type NftRule, type RuleContext } from './rules.js';
 
 const ACCEPT = hex(MARK.accept);
 const PASS = hex(MARK.pass);
@@ -42,6 +42,7 @@ export function renderRuleChain(
   rules: readonly ParsedRule[],
   family: IpFamily,
   settings: DataplaneSettings,
+  setName?: RuleContext['setName'],
 ): NftRule[] {
   const out: NftRule[] = [];
   rules.forEach((rule, idx) => {
@@ -50,6 +51,7 @@ export function renderRuleChain(
       family,
       logPrefix: `${owner.logPrefix}|${tag}|${owner.id}: `,
       denyVerdict: settings.denyVerdict,
+      ...(setName === undefined ? {} : { setName }),
     });
     out.push(...rendered);
   });

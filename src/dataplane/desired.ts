@@ -9,7 +9,7 @@ import type {
 import { policyIdString } from '../calc/types.js';
 import { dataplaneSettings, type DataplaneSettings } from './config.js';
 import { expandLogPrefix, renderEndpointChain, renderRuleChain, type EndpointChainKind } from './chains.js';
-import { setElements } from './ipsets.js';
+import { needsInterval, setElements } from './ipsets.js';
 import {
   MAP, WILDCARD_HEP, hostChainName, ipSetName, nftFamily, policyChainName, profileChainName, workloadChainName, type Direction, type Layer,
 } from './names.js';
@@ -54,7 +54,13 @@ export class DesiredModel {
   /** What each object rendered last time, so its removal or change drops exactly that. */
   private readonly ownedChains = new Map<string, string[]>();
   private readonly ownedEntries = new Map<string, MapEntry[]>();
-  private readonly placeholderSets = new Set<IpSetId>();
+  /** Sets that rules reference but the calc graph has not sent (yet): they exist empty. */
+  private readonly placeholderSets = new Map<IpSetId, IpSetType>();
+  /** Which policies and profiles reference each set, to re-render them when its nft set changes name. */
+  private readonly setUsers = new Map<IpSetId, Set<string>>();
+  private readonly ownerRefs = new Map<string, IpSetId[]>();
+  /** Current nft set name per `<family>|<id>`. */
+  private readonly setNames = new Map<string, string>();
   private readonly fams: MutableFamily[];
   private seenInSync = false;
 
@@ -170,19 +176,17 @@ export class DesiredModel {
   /** Renders every dirty object; returns the names whose desired state may have changed. */
   render(): RenderScope {
     const scope: RenderScope = { chains: new Set(), sets: new Set(), maps: new Set() };
-    const refs = new Map<IpSetId, IpSetType>();
+    for (const key of this.dirty.policies) this.indexRefs(`pol:${key}`, this.policies.get(key)?.policy);
+    for (const key of this.dirty.profiles) this.indexRefs(`prof:${key}`, this.profiles.get(key));
+    for (const id of this.dirty.ipsets) this.renderIpSet(id, scope);
     for (const key of this.dirty.policies) {
       const p = this.policies.get(key);
-      this.renderOwner(`pol:${key}`, scope, p === undefined ? [] : this.policyChains(key, p.id, p.policy, refs));
+      this.renderOwner(`pol:${key}`, scope, p === undefined ? [] : this.policyChains(key, p.id, p.policy));
     }
     for (const key of this.dirty.profiles) {
       const p = this.profiles.get(key);
-      this.renderOwner(`prof:${key}`, scope, p === undefined ? [] : this.profileChains(key, p, refs));
+      this.renderOwner(`prof:${key}`, scope, p === undefined ? [] : this.profileChains(key, p));
     }
-    for (const id of refs.keys()) {
-      if (!this.ipsets.has(id) && !this.placeholderSets.has(id)) this.dirty.ipsets.add(id);
-    }
-    for (const id of this.dirty.ipsets) this.renderIpSet(id, refs.get(id), scope);
     for (const id of this.dirty.weps) this.renderWorkload(id, scope);
     const hepChoice = this.resolveHostEndpoints();
     for (const id of this.dirty.heps) this.renderHost(id, hepChoice, scope);
@@ -196,17 +200,64 @@ export class DesiredModel {
     return scope;
   }
 
-  private renderIpSet(id: IpSetId, referencedAs: IpSetType | undefined, scope: RenderScope): void {
+  /** Records which sets `owner`'s rules reference; a referenced set we do not know becomes an empty placeholder. */
+  private indexRefs(owner: string, rules: { readonly inboundRules: readonly ParsedRule[]; readonly outboundRules: readonly ParsedRule[] } | undefined): void {
+    for (const id of this.ownerRefs.get(owner) ?? []) this.setUsers.get(id)?.delete(owner);
+    const refs = new Map<IpSetId, IpSetType>();
+    if (rules !== undefined) {
+      setRefs(rules.inboundRules, refs);
+      setRefs(rules.outboundRules, refs);
+    }
+    this.ownerRefs.set(owner, [...refs.keys()]);
+    for (const [id, type] of refs) {
+      let users = this.setUsers.get(id);
+      if (users === undefined) this.setUsers.set(id, (users = new Set()));
+      users.add(owner);
+      if (!this.ipsets.has(id) && !this.placeholderSets.has(id)) {
+        this.placeholderSets.set(id, type);
+        this.dirty.ipsets.add(id);
+      }
+    }
+  }
+
+  /** The nft set rules use for `id` in `family` (before the set is rendered: Felix's interval-set name). */
+  private setName(id: IpSetId, family: IpFamily): string {
+    return this.setNames.get(`${family}|${id}`) ?? ipSetName(id, family);
+  }
+
+  private renderIpSet(id: IpSetId, scope: RenderScope): void {
     const s = this.ipsets.get(id);
-    // A set a rule references before its members arrive exists empty, so the rule loads (and matches nothing).
-    const type = s?.type ?? referencedAs;
-    if (s === undefined && referencedAs !== undefined) this.placeholderSets.add(id);
-    else this.placeholderSets.delete(id);
+    const users = this.setUsers.get(id);
+    const used = users !== undefined && users.size > 0;
+    // A set a rule references before (or after) the calc graph sends it exists empty: the rule loads and matches nothing.
+    if (s !== undefined || !used) this.placeholderSets.delete(id);
+    else if (!this.placeholderSets.has(id)) this.placeholderSets.set(id, 'net');
+    const type = s?.type ?? this.placeholderSets.get(id);
     for (const fam of this.fams) {
-      const name = ipSetName(id, fam.family === 'ip' ? 4 : 6);
+      const family: IpFamily = fam.family === 'ip' ? 4 : 6;
+      const key = `${family}|${id}`;
+      const old = this.setNames.get(key);
+      if (old !== undefined) {
+        fam.sets.delete(old);
+        scope.sets.add(old);
+      }
+      if (type === undefined) {
+        this.setNames.delete(key);
+        continue;
+      }
+      const elements = s === undefined ? [] : setElements(type, s.members, family);
+      const interval = type === 'net' && needsInterval(elements);
+      const name = ipSetName(id, family, type === 'net' && !interval);
+      fam.sets.set(name, { type, interval, elements: new Set(elements) });
+      this.setNames.set(key, name);
       scope.sets.add(name);
-      if (type === undefined) fam.sets.delete(name);
-      else fam.sets.set(name, { type, elements: new Set(s === undefined ? [] : setElements(type, s.members, fam.family === 'ip' ? 4 : 6)) });
+      // Another name means every rule referencing the set must be rewritten.
+      if (old !== undefined && old !== name) {
+        for (const u of users ?? []) {
+          if (u.startsWith('pol:')) this.dirty.policies.add(u.slice(4));
+          else this.dirty.profiles.add(u.slice(5));
+        }
+      }
     }
   }
 
@@ -234,25 +285,23 @@ export class DesiredModel {
     else this.ownedEntries.set(owner, entries.map(([e]) => e));
   }
 
-  private policyChains(key: string, id: PolicyId, policy: ActivePolicy, refs: Map<IpSetId, IpSetType>): [string, (f: IpFamily) => DesiredChain][] {
-    setRefs(policy.inboundRules, refs);
-    setRefs(policy.outboundRules, refs);
+  private policyChains(key: string, id: PolicyId, policy: ActivePolicy): [string, (f: IpFamily) => DesiredChain][] {
     const logPrefix = expandLogPrefix(this.settings.logPrefix, { kind: key.slice(0, key.indexOf('/')), tier: policy.tier, ...(id.namespace === undefined ? {} : { namespace: id.namespace }), name: id.name });
     return DIRS.map((dir) => [
       policyChainName(key, dir),
-      (f: IpFamily) => desiredChain(renderRuleChain({ id: key, isProfile: false, logPrefix }, dir, dir === 'ingress' ? policy.inboundRules : policy.outboundRules, f, this.settings)),
+      (f: IpFamily) => desiredChain(renderRuleChain({ id: key, isProfile: false, logPrefix }, dir, dir === 'ingress' ? policy.inboundRules : policy.outboundRules, f, this.settings, this.setNamer)),
     ]);
   }
 
-  private profileChains(key: string, profile: ActiveProfile, refs: Map<IpSetId, IpSetType>): [string, (f: IpFamily) => DesiredChain][] {
-    setRefs(profile.inboundRules, refs);
-    setRefs(profile.outboundRules, refs);
+  private profileChains(key: string, profile: ActiveProfile): [string, (f: IpFamily) => DesiredChain][] {
     const logPrefix = expandLogPrefix(this.settings.logPrefix, { kind: 'pro', tier: '', name: key });
     return DIRS.map((dir) => [
       profileChainName(key, dir),
-      (f: IpFamily) => desiredChain(renderRuleChain({ id: key, isProfile: true, logPrefix }, dir, dir === 'ingress' ? profile.inboundRules : profile.outboundRules, f, this.settings)),
+      (f: IpFamily) => desiredChain(renderRuleChain({ id: key, isProfile: true, logPrefix }, dir, dir === 'ingress' ? profile.inboundRules : profile.outboundRules, f, this.settings, this.setNamer)),
     ]);
   }
+
+  private readonly setNamer = (id: IpSetId, family: IpFamily): string => this.setName(id, family);
 
   private endpointChain(kind: EndpointChainKind, dir: Direction, tiers: WorkloadEndpointIntent['tiers'], profileIds: readonly string[]): (f: IpFamily) => DesiredChain {
     const rules = renderEndpointChain({

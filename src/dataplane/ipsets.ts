@@ -3,9 +3,16 @@ import { formatCidr, parseCidr, parseIp, formatIp, type IpFamily, type ParsedCid
 import type { IpSetMember, IpSetType } from '../calc/types.js';
 import { nftCidr } from './rules.js';
 
-export function nftSetType(type: IpSetType, family: IpFamily): string {
+export function nftSetType(type: IpSetType, family: IpFamily, interval = type === 'net'): string {
   const addr = family === 4 ? 'ipv4_addr' : 'ipv6_addr';
-  return type === 'net' ? `${addr}; flags interval` : `${addr} . inet_proto . inet_service`;
+  if (type === 'net') return interval ? `${addr}; flags interval` : addr;
+  return `${addr} . inet_proto . inet_service`;
+}
+
+/** Net set elements that are all single addresses need no interval set. */
+export function needsInterval(elements: Iterable<string>): boolean {
+  for (const e of elements) if (e.includes('/')) return true;
+  return false;
 }
 
 const PROTO_NAMES: Readonly<Record<string, string>> = { tcp: 'tcp', udp: 'udp', sctp: 'sctp', '6': 'tcp', '17': 'udp', '132': 'sctp' };

@@ -16,6 +16,8 @@ export interface RuleContext {
   /** Full log prefix for this policy or profile's Log rules (placeholders already expanded). */
   readonly logPrefix: string;
   readonly denyVerdict: 'drop' | 'reject';
+  /** The nft set behind an IP set ID; defaults to Felix's name of an interval set. */
+  readonly setName?: (id: IpSetId, family: IpFamily) => string;
 }
 
 const PORT_PROTOCOLS: Readonly<Record<number, string>> = { 6: 'tcp', 17: 'udp', 132: 'sctp', 136: 'udplite' };
@@ -24,8 +26,11 @@ function addrKeyword(family: IpFamily): string {
   return family === 4 ? 'ip' : 'ip6';
 }
 
-function setRef(id: IpSetId, family: IpFamily): string {
-  return `@${ipSetName(id, family)}`;
+type SetRef = (id: IpSetId) => string;
+
+function setRefs(ctx: RuleContext): SetRef {
+  const name = ctx.setName ?? ipSetName;
+  return (id) => `@${name(id, ctx.family)}`;
 }
 
 /** A CIDR in nft's notation: host routes as bare addresses. */
@@ -75,7 +80,7 @@ export function filterRuleToFamily(rule: ParsedRule, family: IpFamily): ParsedRu
 
 type Side = 'src' | 'dst';
 
-function sideMatches(rule: ParsedRule, side: Side, family: IpFamily): { fixed: string[]; alternatives: string[] } {
+function sideMatches(rule: ParsedRule, side: Side, family: IpFamily, setRef: SetRef): { fixed: string[]; alternatives: string[] } {
   const a = addrKeyword(family);
   const field = side === 'src' ? 'saddr' : 'daddr';
   const portField = side === 'src' ? 'sport' : 'dport';
@@ -85,14 +90,14 @@ function sideMatches(rule: ParsedRule, side: Side, family: IpFamily): { fixed: s
   const named = side === 'src' ? rule.srcNamedPortIpSetIds : rule.dstNamedPortIpSetIds;
   const fixed: string[] = [];
   if (nets.length > 0) fixed.push(`${a} ${field} ${anonSet(nets.map(nftCidr))}`);
-  for (const id of sets) fixed.push(`${a} ${field} ${setRef(id, family)}`);
+  for (const id of sets) fixed.push(`${a} ${field} ${setRef(id)}`);
   if (side === 'dst') {
-    for (const id of rule.dstIpPortSetIds) fixed.push(`${a} daddr . meta l4proto . th dport ${setRef(id, family)}`);
+    for (const id of rule.dstIpPortSetIds) fixed.push(`${a} daddr . meta l4proto . th dport ${setRef(id)}`);
   }
   // Numeric ports and named ports are OR-ed: each is one alternative.
   const alternatives: string[] = [];
   if (ports.length > 0) alternatives.push(`${portKeyword(rule.protocol)} ${portField} ${portList(ports)}`);
-  for (const id of named) alternatives.push(`${a} ${field} . meta l4proto . th ${portField} ${setRef(id, family)}`);
+  for (const id of named) alternatives.push(`${a} ${field} . meta l4proto . th ${portField} ${setRef(id)}`);
   return { fixed, alternatives };
 }
 
@@ -104,7 +109,7 @@ function icmpMatch(family: IpFamily, icmp: { readonly type: number; readonly cod
   return `${kw} type ${icmp.type} ${kw} code ${icmp.code}`;
 }
 
-function negations(rule: ParsedRule, family: IpFamily): string[] {
+function negations(rule: ParsedRule, family: IpFamily, setRef: SetRef): string[] {
   const a = addrKeyword(family);
   const out: string[] = [];
   if (rule.notProtocol !== undefined) out.push(`meta l4proto != ${rule.notProtocol}`);
@@ -116,9 +121,9 @@ function negations(rule: ParsedRule, family: IpFamily): string[] {
     const ports = side === 'src' ? rule.notSrcPorts : rule.notDstPorts;
     const named = side === 'src' ? rule.notSrcNamedPortIpSetIds : rule.notDstNamedPortIpSetIds;
     if (nets.length > 0) out.push(`${a} ${field} != ${anonSet(nets.map(nftCidr))}`);
-    for (const id of sets) out.push(`${a} ${field} != ${setRef(id, family)}`);
+    for (const id of sets) out.push(`${a} ${field} != ${setRef(id)}`);
     if (ports.length > 0) out.push(`${portKeyword(rule.protocol)} ${portField} != ${portList(ports)}`);
-    for (const id of named) out.push(`${a} ${field} . meta l4proto . th ${portField} != ${setRef(id, family)}`);
+    for (const id of named) out.push(`${a} ${field} . meta l4proto . th ${portField} != ${setRef(id)}`);
   }
   if (rule.notIcmp !== undefined) out.push(icmpMatch(family, rule.notIcmp, true));
   return out;
@@ -128,15 +133,15 @@ function negations(rule: ParsedRule, family: IpFamily): string[] {
  * The match part of a rule as a list of alternatives (OR), each a list of
  * matches (AND); more than one only when numeric and named ports are mixed.
  */
-export function ruleMatches(rule: ParsedRule, family: IpFamily): string[][] {
+export function ruleMatches(rule: ParsedRule, family: IpFamily, setRef: SetRef = (id) => `@${ipSetName(id, family)}`): string[][] {
   const head: string[] = [];
   if (rule.protocol !== undefined) head.push(`meta l4proto ${rule.protocol}`);
-  const src = sideMatches(rule, 'src', family);
-  const dst = sideMatches(rule, 'dst', family);
+  const src = sideMatches(rule, 'src', family, setRef);
+  const dst = sideMatches(rule, 'dst', family, setRef);
   head.push(...src.fixed, ...dst.fixed);
   const tail: string[] = [];
   if (rule.icmp !== undefined) tail.push(icmpMatch(family, rule.icmp, false));
-  tail.push(...negations(rule, family));
+  tail.push(...negations(rule, family, setRef));
   const srcAlts = src.alternatives.length > 0 ? src.alternatives : [''];
   const dstAlts = dst.alternatives.length > 0 ? dst.alternatives : [''];
   const out: string[][] = [];
@@ -180,7 +185,7 @@ function actionStatements(rule: ParsedRule, ctx: RuleContext): string {
 export function renderRule(rule: ParsedRule, ctx: RuleContext): NftRule[] {
   const filtered = filterRuleToFamily(rule, ctx.family);
   if (filtered === null) return [];
-  const alts = ruleMatches(filtered, ctx.family);
+  const alts = ruleMatches(filtered, ctx.family, setRefs(ctx));
   const action = actionStatements(filtered, ctx);
   if (alts.length === 1 || filtered.action !== 'log') {
     return alts.map((m) => ({ body: [...m, action].join(' ') }));

@@ -60,7 +60,7 @@ export function diffFamily(desired: DesiredFamily, kernel: KernelFamily, scope: 
     if (!inScope(scope.sets, name)) continue;
     const have = kernel.sets.get(name);
     if (have === undefined) {
-      head.push(`add set ${t} ${name} { type ${nftSetType(want.type, f === 'ip' ? 4 : 6)}; }`);
+      head.push(`add set ${t} ${name} { type ${nftSetType(want.type, f === 'ip' ? 4 : 6, want.interval)}; }`);
       stats.setsCreated++;
     }
     const removed = have === undefined ? [] : [...have].filter((e) => !want.elements.has(e));

@@ -15,6 +15,8 @@ export interface DesiredChain {
 
 export interface DesiredSet {
   readonly type: IpSetType;
+  /** Net sets holding prefixes need `flags interval`; sets of single addresses are plain hash sets. */
+  readonly interval: boolean;
   readonly elements: ReadonlySet<string>;
 }
 

@@ -85,6 +85,17 @@ describe('nftables dataplane in a network namespace', () => {
     assert.equal(await lab.canConnect(podA, B_IP, 80), true);
   });
 
+  it('turns the set into an interval set when a prefix arrives, in one transaction, without a gap', async () => {
+    feed({ type: 'ipset-delta', id: CLIENTS, added: ['10.65.0.0/24'], removed: [] });
+    const s = await program();
+    assert.deepEqual({ created: s.setsCreated, deleted: s.setsDeleted, chains: s.chainsWritten }, { created: 1, deleted: 1, chains: 1 });
+    assert.match(await lab.must(host, ['nft', 'list', 'set', 'ip', 'calico', 'cali40s-clients']), /flags interval/);
+    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+    feed({ type: 'ipset-delta', id: CLIENTS, added: [], removed: ['10.65.0.0/24'] });
+    await program();
+    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+  });
+
   it('repairs drift after someone flushes our table', async () => {
     await lab.must(host, ['nft', 'flush', 'table', 'ip', 'calico']);
     const s = await dp.resync();
@@ -95,7 +106,7 @@ describe('nftables dataplane in a network namespace', () => {
   });
 
   it('restores set elements someone deleted', async () => {
-    await lab.must(host, ['nft', 'flush', 'set', 'ip', 'calico', 'cali40s-clients']);
+    await lab.must(host, ['nft', 'flush', 'set', 'ip', 'calico', 'cali4hs-clients']);
     assert.equal(await lab.canConnect(podA, B_IP, 80), false);
     const s = await dp.resync();
     assert.deepEqual({ added: s.elementsAdded, chains: s.chainsWritten }, { added: 1, chains: 0 });

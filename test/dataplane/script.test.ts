@@ -11,7 +11,7 @@ import type { ExecResult, Shell } from '../../src/dataplane/shell.js';
 const chainA = desiredChain([{ body: 'counter accept', comment: 'x' }, { body: 'counter drop' }]);
 
 function desired(over: Partial<DesiredFamily> = {}): DesiredFamily {
-  return { family: 'ip', chains: new Map([['filter-cali-pi-a', chainA]]), sets: new Map([['cali40s-x', { type: 'net', elements: new Set(['10.0.0.1']) }]]), maps: new Map(), ...over };
+  return { family: 'ip', chains: new Map([['filter-cali-pi-a', chainA]]), sets: new Map([['cali40s-x', { type: 'net', interval: true, elements: new Set(['10.0.0.1']) }]]), maps: new Map(), ...over };
 }
 
 function kernelOf(d: DesiredFamily): KernelFamily {
@@ -40,7 +40,7 @@ describe('diffFamily', () => {
   });
 
   it('turns a membership change into element deletes before adds', () => {
-    const d = desired({ sets: new Map([['cali40s-x', { type: 'net', elements: new Set(['10.0.0.0/8']) }]]) });
+    const d = desired({ sets: new Map([['cali40s-x', { type: 'net', interval: true, elements: new Set(['10.0.0.0/8']) }]]) });
     assert.deepEqual(diffFamily(d, kernelOf(desired()), {}, emptyStats()), [
       'delete element ip calico cali40s-x { 10.0.0.1 }',
       'add element ip calico cali40s-x { 10.0.0.0/8 }',
@@ -61,7 +61,7 @@ describe('diffFamily', () => {
   });
 
   it('compares only the names in scope', () => {
-    const d = desired({ sets: new Map([['cali40s-x', { type: 'net', elements: new Set(['10.9.9.9']) }]]) });
+    const d = desired({ sets: new Map([['cali40s-x', { type: 'net', interval: true, elements: new Set(['10.9.9.9']) }]]) });
     assert.deepEqual(diffFamily(d, kernelOf(desired()), { chains: new Set(), sets: new Set(), maps: new Set() }, emptyStats()), []);
   });
 
