@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPolicyModel, type PolicyResource } from '../../src/policy/index.js';
-import { formatDecision, formatTraceStep } from '../../src/policy/format.js';
+import { explainVerdict, formatDecision, formatTraceStep } from '../../src/policy/format.js';
 import { gnp, np, nsProfile, pod, profile, stagedGnp, tcp, tier, wep } from './fixtures.js';
 
 const world: PolicyResource[] = [
@@ -212,5 +212,33 @@ describe('profiles', () => {
   it('profiles whose rules all miss end in a drop', () => {
     const p1 = profile('p1', { ingress: [{ action: 'Allow', protocol: 'UDP' }] });
     assert.equal(decision(wep('prod', 'legacy', '10.0.1.9', {}, ['p1']), p1), 'no profile allowed: Deny');
+  });
+});
+
+describe('explaining', () => {
+  const model = buildPolicyModel([
+    ...world,
+    tier('t1', 10),
+    gnp('passer', { tier: 't1', ingress: [{ action: 'Pass' }] }),
+    np('prod', 'web-in', { selector: "app == 'web'", ingress: [{ action: 'Allow', protocol: 'TCP' }] }),
+  ]);
+  it('lists the active tiers and policies of an endpoint and direction, in order', () => {
+    const web = { kind: 'WorkloadEndpoint' as const, namespace: 'prod', name: 'web' };
+    assert.deepEqual(
+      model.policiesFor(web, 'ingress').map((t) => `${t.tier}: ${t.policies.map((p) => p.name).join(',')}`),
+      ['t1: passer', 'default: web-in'],
+    );
+    assert.deepEqual(model.policiesFor(web, 'egress'), []);
+  });
+  it('explains a verdict in words, trace included', () => {
+    assert.equal(
+      explainVerdict(model.evaluate(tcp('dev/client', 'prod/web'))),
+      [
+        '10.0.2.1 → 10.0.1.1 proto 6 40000 → 80: ALLOW',
+        '  egress at dev/client: allow — profile kns.dev rule 0: Allow',
+        '  ingress at prod/web: allow — tier default, np:prod/web-in rule 0: Allow',
+        '    · tier t1, gnp:passer rule 0: Pass',
+      ].join('\n'),
+    );
   });
 });
