@@ -41,6 +41,8 @@ interface Converted {
   readonly ipSets: readonly IpSetData[];
 }
 
+type Unhashed = Omit<ParsedRule, 'ruleId'>;
+
 export class RuleScanner {
   /** Owner (`pol:<key>` / `prof:<name>`) → IP set IDs it uses. */
   private readonly ownerSets = new Map<string, ReadonlySet<IpSetId>>();
@@ -120,6 +122,7 @@ function convertRules(rules: readonly ModelRule[], seed: string): Converted[] {
   for (const r of rules) {
     const c = toParsedRule(r);
     if (c === undefined) continue;
+    // Upstream hashes the protobuf encoding; any stable encoding gives IDs with the same properties.
     hash = createHash('sha224').update(hash).update(JSON.stringify(c.rule), 'utf8').digest();
     out.push({ rule: { ...c.rule, ruleId: hash.toString('base64url').slice(0, 16) }, ipSets: c.ipSets });
   }
@@ -150,7 +153,7 @@ function ids(sets: readonly IpSetData[]): IpSetId[] {
 }
 
 /** ruleToParsedRule; undefined when a spliced selector does not parse (the rule is dropped). */
-function toParsedRule(r: ModelRule): Omit<Converted, 'rule'> & { rule: Omit<ParsedRule, 'ruleId'> & { ruleId: string } } | undefined {
+function toParsedRule(r: ModelRule): { readonly rule: Unhashed; readonly ipSets: readonly IpSetData[] } | undefined {
   const [srcText, notSrcText] = combine(r.srcSelector, r.notSrcSelector);
   const [dstText, notDstText] = combine(r.dstSelector, r.notDstSelector);
   const parse = (t: string): ParsedSelector | null | undefined => (t === '' ? null : cachedSelector(t));
@@ -178,7 +181,7 @@ function toParsedRule(r: ModelRule): Omit<Converted, 'rule'> & { rule: Omit<Pars
   const dstIpPortSets = r.dstService === undefined ? [] : [serviceIpSet(`${r.dstService.namespace}/${r.dstService.name}`, true)];
   const notSrcSets = notSrc === null ? [] : [selectorIpSet(notSrc)];
   const notDstSets = notDst === null ? [] : [selectorIpSet(notDst)];
-  const rule = {
+  const rule: Unhashed = {
     action: r.action,
     ...(r.ipVersion === undefined ? {} : { ipVersion: r.ipVersion }),
     ...(r.protocol === undefined ? {} : { protocol: r.protocol }),
@@ -202,7 +205,6 @@ function toParsedRule(r: ModelRule): Omit<Converted, 'rule'> & { rule: Omit<Pars
     dstIpPortSetIds: ids(dstIpPortSets),
     ...(r.icmp === undefined ? {} : { icmp: r.icmp }),
     ...(r.notIcmp === undefined ? {} : { notIcmp: r.notIcmp }),
-    ruleId: '',
   };
   const ipSets = [...srcNamedSets, ...dstNamedSets, ...notSrcNamedSets, ...notDstNamedSets, ...srcSets, ...dstSets, ...dstIpPortSets, ...notSrcSets, ...notDstSets];
   return { rule, ipSets };
