@@ -5,7 +5,6 @@ import { CalicoError } from '../api/errors.js';
 import {
   cidrSize,
   formatIp,
-  parseCidr,
   parseIp,
   type IpAddress,
   type ParsedCidr,
@@ -14,13 +13,17 @@ import {
 import {
   affinityString,
   sanitizeHandle,
-  WINDOWS_RESERVED_HANDLE,
   type AffinityOwner,
   type AllocationAttribute,
   type AllocationBlock,
   type AttrMap,
 } from './model.js';
 import type { AddressFilter } from './reservations.js';
+import { ipToOrdinal, ordinalToIp, ordinalToParsedIp } from './ordinals.js';
+import { attributeIndexesByHandle } from './block-queries.js';
+
+export { blockCidr, blockSize, ipToOrdinal, ordinalToIp, ordinalToParsedIp } from './ordinals.js';
+export { allocationsOf, attributesForIp, ipsByHandle, isBlockEmpty, numFreeAddresses, numReservedAddresses, type Allocation } from './block-queries.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 interface Draft {
@@ -36,16 +39,6 @@ export interface HostReservedAttr {
   readonly endOfBlock: number;
   readonly handle: string;
   readonly note: string;
-}
-
-export function blockCidr(block: AllocationBlock): ParsedCidr {
-  const c = parseCidr(block.cidr);
-  if (c === null) throw new CalicoError('internal', `block has an invalid CIDR ${block.cidr}`);
-  return c;
-}
-
-export function blockSize(block: AllocationBlock): number {
-  return block.allocations.length;
 }
 
 /** Microseconds since the epoch: unique per re-creation, exact as a JSON number. */
@@ -80,25 +73,6 @@ export function newBlock(
     sequenceNumberForAllocation: {},
     deleted: false,
   };
-}
-
-export function ordinalToIp(block: AllocationBlock, ordinal: number): IpAddress {
-  const c = blockCidr(block);
-  return formatIp(c.family, c.network + BigInt(ordinal));
-}
-
-export function ordinalToParsedIp(block: AllocationBlock, ordinal: number): ParsedIp {
-  const c = blockCidr(block);
-  return { family: c.family, value: c.network + BigInt(ordinal) };
-}
-
-/** The ordinal of `ip` in the block, or null when the block does not contain it. */
-export function ipToOrdinal(block: AllocationBlock, ip: ParsedIp): number | null {
-  const c = blockCidr(block);
-  if (ip.family !== c.family) return null;
-  const off = ip.value - c.network;
-  if (off < 0n || off >= BigInt(block.allocations.length)) return null;
-  return Number(off);
 }
 
 function draft(block: AllocationBlock): Draft {
@@ -356,80 +330,6 @@ export function releaseByHandleInBlock(
   return { block: garbageCollect(finish(block, d), cooldownSeconds, now).block, count };
 }
 
-function attributeIndexesByHandle(block: AllocationBlock, handleId: string): Set<number> {
-  const out = new Set<number>();
-  block.attributes.forEach((a, i) => {
-    if (a.handle_id !== undefined && sanitizeHandle(a.handle_id) === handleId) out.add(i);
-  });
-  return out;
-}
-
-export function ipsByHandle(block: AllocationBlock, handleId: string): IpAddress[] {
-  const indexes = attributeIndexesByHandle(block, handleId);
-  const out: IpAddress[] = [];
-  block.allocations.forEach((idx, o) => {
-    if (idx !== null && indexes.has(idx)) out.push(ordinalToIp(block, o));
-  });
-  return out;
-}
-
-/** True when nothing but Windows-reserved addresses is allocated. */
-export function isBlockEmpty(block: AllocationBlock): boolean {
-  return block.allocations.every((idx) => {
-    if (idx === null) return true;
-    const h = block.attributes[idx]?.handle_id;
-    return h !== undefined && h.toLowerCase() === WINDOWS_RESERVED_HANDLE;
-  });
-}
-
-export function numFreeAddresses(block: AllocationBlock, reservations: AddressFilter): number {
-  const c = blockCidr(block);
-  if (reservations.matchesWholeCidr(c)) return 0;
-  if (!reservations.matchesSome(c)) return block.unallocated.length;
-  return block.unallocated.filter((o) => !reservations.matchesIp(ordinalToParsedIp(block, o))).length;
-}
-
-export function numReservedAddresses(block: AllocationBlock, reservations: AddressFilter): number {
-  const c = blockCidr(block);
-  if (reservations.matchesWholeCidr(c)) return blockSize(block);
-  if (!reservations.matchesSome(c)) return 0;
-  let n = 0;
-  for (let o = 0; o < blockSize(block); o++) if (reservations.matchesIp(ordinalToParsedIp(block, o))) n++;
-  return n;
-}
-
-export interface Allocation {
-  readonly ordinal: number;
-  readonly ip: IpAddress;
-  readonly attribute: AllocationAttribute;
-  readonly sequenceNumber: number;
-}
-
-/** Every ordinal that holds an address, including ones still cooling down. */
-export function allocationsOf(block: AllocationBlock): Allocation[] {
-  const out: Allocation[] = [];
-  block.allocations.forEach((idx, o) => {
-    if (idx === null) return;
-    out.push({
-      ordinal: o,
-      ip: ordinalToIp(block, o),
-      attribute: block.attributes[idx] ?? {},
-      sequenceNumber: block.sequenceNumberForAllocation[String(o)] ?? 0,
-    });
-  });
-  return out;
-}
-
-/** The attribute of an address in use; `not-found` when free, `conflict` while cooling down. */
-export function attributesForIp(block: AllocationBlock, ip: ParsedIp): AllocationAttribute | CalicoError {
-  const o = ipToOrdinal(block, ip);
-  const text = formatIp(ip.family, ip.value);
-  const idx = o === null ? null : block.allocations[o];
-  if (idx === null || idx === undefined) return new CalicoError('not-found', `${text} is not assigned`);
-  const attr = block.attributes[idx] ?? {};
-  if (attr.releasedAt !== undefined) return new CalicoError('conflict', `address ${text} is in cooldown`);
-  return attr.handle_id === undefined ? attr : { ...attr, handle_id: sanitizeHandle(attr.handle_id) };
-}
 
 /** Every write bumps the block's sequence number so that stale readers lose their CAS. */
 export function bumpSequence(block: AllocationBlock): AllocationBlock {
