@@ -42,6 +42,8 @@ function initialUpdates(): DataplaneUpdate[] {
   const out: DataplaneUpdate[] = [{ type: 'config-update', config: {} }];
   for (let p = 0; p < POLICIES; p++) {
     const members = Array.from({ length: 20 }, (_, k) => `${podIp((p * 7 + k * 13) % 60000)}/32`);
+    // One set in ten holds a prefix (a NetworkSet), so it is an interval set.
+    if (p % 10 === 0) members.push(`172.${16 + (p % 16)}.${p % 256}.0/24`);
     out.push({ type: 'ipset-update', id: setOf(p), setType: 'net', members });
   }
   for (let p = 0; p < POLICIES; p++) out.push({ type: 'policy-update', id: { kind: 'GlobalNetworkPolicy', name: `p${p}` }, policy: benchPolicy(p, 80) });
@@ -84,13 +86,20 @@ export const run: BenchModule['run'] = async (report: (r: BenchResult) => void) 
     report({ name: 'ruleset size (nft list table)', value: round(listed.length / 1024, 0), unit: 'KiB' });
 
     const setTimes: number[] = [];
+    const intervalTimes: number[] = [];
     for (let i = 0; i < ITERATIONS; i++) {
       const ip = `${podIp(61000 + i)}/32`;
-      dp.onUpdate({ type: 'ipset-delta', id: setOf(i), added: [ip], removed: [] });
+      // Sets 1-9 of every ten are hash sets; every tenth is an interval set.
+      const hashSet = i * 10 + 1 + (i % 9);
+      dp.onUpdate({ type: 'ipset-delta', id: setOf(hashSet), added: [ip], removed: [] });
       setTimes.push(await timed(() => dp.apply()));
+      dp.onUpdate({ type: 'ipset-delta', id: setOf(i * 10), added: [ip], removed: [] });
+      intervalTimes.push(await timed(() => dp.apply()));
     }
-    report({ name: 'one set member added: apply median', value: round(percentile(setTimes, 50), 2), unit: 'ms' });
-    report({ name: 'one set member added: apply p99', value: round(percentile(setTimes, 99), 2), unit: 'ms' });
+    report({ name: 'one set member added (hash set): apply median', value: round(percentile(setTimes, 50), 2), unit: 'ms' });
+    report({ name: 'one set member added (hash set): apply p99', value: round(percentile(setTimes, 99), 2), unit: 'ms' });
+    report({ name: 'one set member added (interval set): apply median', value: round(percentile(intervalTimes, 50), 2), unit: 'ms' });
+    report({ name: 'one set member added (interval set): apply p99', value: round(percentile(intervalTimes, 99), 2), unit: 'ms' });
 
     const polTimes: number[] = [];
     let lastCommands = 0;
@@ -109,7 +118,8 @@ export const run: BenchModule['run'] = async (report: (r: BenchResult) => void) 
     const restarted = new NftablesDataplane({ netns: ns, families: [4] });
     for (const u of updates) restarted.onUpdate(u);
     for (let i = 0; i < ITERATIONS; i++) {
-      restarted.onUpdate({ type: 'ipset-delta', id: setOf(i), added: [`${podIp(61000 + i)}/32`], removed: [] });
+      restarted.onUpdate({ type: 'ipset-delta', id: setOf(i * 10 + 1 + (i % 9)), added: [`${podIp(61000 + i)}/32`], removed: [] });
+      restarted.onUpdate({ type: 'ipset-delta', id: setOf(i * 10), added: [`${podIp(61000 + i)}/32`], removed: [] });
       restarted.onUpdate({ type: 'policy-update', id: { kind: 'GlobalNetworkPolicy', name: `p${i}` }, policy: benchPolicy(i, 8000 + i) });
     }
     let restartCommands = -1;

@@ -192,7 +192,7 @@ export function renderRule(rule: ParsedRule, ctx: RuleContext): NftRule[] {
   }
   const s0 = hex(MARK.scratch0);
   return [
-    ...alts.map((m) => ({ body: [...m, `meta mark set meta mark | ${s0}`].join(' ') })),
+    ...alts.map((m) => ({ body: [...m, `counter meta mark set meta mark | ${s0}`].join(' ') })),
     { body: `meta mark & ${s0} == ${s0} meta mark set meta mark & ${clearMask(MARK.scratch0)} ${action}` },
   ];
 }

@@ -44,7 +44,7 @@ export interface StaticOptions {
 }
 
 function dispatch(name: string, map: string, dir: 'iifname' | 'oifname', fallback: NftRule[]): StaticChain {
-  return { name, rules: [{ body: `${dir} vmap @${map}` }, ...fallback] };
+  return { name, rules: [{ body: `counter ${dir} vmap @${map}` }, ...fallback] };
 }
 
 export function staticChains(opts: StaticOptions): StaticChain[] {

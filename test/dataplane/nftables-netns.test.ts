@@ -11,6 +11,7 @@ import { addPod, makeHost } from './pods.js';
 
 const A_IP = '10.65.0.1';
 const B_IP = '10.65.0.2';
+const HOST_IP = '10.99.0.1';
 const CLIENTS = setId('s:clients');
 
 describe('nftables dataplane in a network namespace', () => {
@@ -39,6 +40,8 @@ describe('nftables dataplane in a network namespace', () => {
     podB = await addPod(lab, host, 'podB', 'caliB', B_IP);
     await lab.listen(podB, 80);
     await lab.listen(podB, 81);
+    await lab.must(host, ['ip', 'addr', 'add', `${HOST_IP}/32`, 'dev', 'lo']);
+    await lab.listen(host, 9000);
     dp = new NftablesDataplane({ netns: host, families: [4] });
     routes = new RouteManager({ netns: host, families: [4] });
   });
@@ -126,6 +129,30 @@ describe('nftables dataplane in a network namespace', () => {
     for (const u of replay()) fresh.onUpdate(u);
     const s = await fresh.apply();
     assert.deepEqual({ readBack: s.readBack, commands: s.commands }, { readBack: true, commands: 0 });
+  });
+
+  it('puts a counter on every rule it writes', async () => {
+    const text = await lab.must(host, ['nft', 'list', 'table', 'ip', 'calico']);
+    const rules = text.split('\n').filter((l) => /^\t\t/.test(l) && !/^\t\t(type|elements|flags|policy)\b|^\t\t\s|^\t\t[0-9"]/.test(l));
+    assert.ok(rules.length > 50);
+    assert.deepEqual(rules.filter((l) => !l.includes('counter')), []);
+  });
+
+  it('applies DefaultEndpointToHostAction after workload egress policy: Drop by default, Accept when configured', async () => {
+    assert.equal(await lab.canConnect(podA, HOST_IP, 9000), false);
+    feed({ type: 'config-update', config: { DefaultEndpointToHostAction: 'Accept' } });
+    await program();
+    assert.equal(await lab.canConnect(podA, HOST_IP, 9000), true);
+  });
+
+  it('enforces egress policy on the sending workload', async () => {
+    feed(
+      { type: 'policy-update', id: gnp('egress-web-only'), policy: policy({ outboundRules: [rule({ action: 'allow', protocol: 6, dstPorts: [{ first: 80, last: 80 }] })] }) },
+      { type: 'workload-endpoint-update', endpoint: wep('caliA', [`${A_IP}/32`], { profileIds: ['kns.default'], tiers: [tier('default', [], ['gnp/egress-web-only'])] }) },
+    );
+    await program();
+    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+    assert.equal(await lab.canConnect(podA, HOST_IP, 9000), false);
   });
 
   it('keeps failing closed when the agent is gone: the table stays', async () => {

@@ -90,8 +90,8 @@ export const cases: Case[] = [
     name: 'log with alternatives collects them in scratch0 and logs once',
     rule: rule({ action: 'log', protocol: 6, dstPorts: [{ first: 1, last: 1 }], dstNamedPortIpSetIds: [setId('n:p')] }),
     want: [
-      'meta l4proto 6 tcp dport 1 meta mark set meta mark | 0x80000',
-      'meta l4proto 6 ip daddr . meta l4proto . th dport @cali40n-p meta mark set meta mark | 0x80000',
+      'meta l4proto 6 tcp dport 1 counter meta mark set meta mark | 0x80000',
+      'meta l4proto 6 ip daddr . meta l4proto . th dport @cali40n-p counter meta mark set meta mark | 0x80000',
       'meta mark & 0x80000 == 0x80000 meta mark set meta mark & 0xfff7ffff counter log prefix "calico-packet|PI0|gnp/x: " level info',
     ],
   },
