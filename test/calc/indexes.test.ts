@@ -78,6 +78,36 @@ describe('LabelIndex', () => {
   });
 });
 
+/** A parsed selector that counts its evaluations. */
+function counting(text: string, counter: { n: number }): ParsedSelector {
+  const sel = parseSelector(text);
+  const counted = Object.create(sel) as ParsedSelector & { evaluate: ParsedSelector['evaluate'] };
+  Object.defineProperty(counted, 'evaluate', { value: (l: Record<string, string>) => (counter.n++, sel.evaluate(l)) });
+  return counted;
+}
+
+describe('LabelIndex incrementality', () => {
+  const noop = { onMatchStarted: () => undefined, onMatchStopped: () => undefined };
+
+  it('an item change evaluates only the selectors filed under its labels', () => {
+    const counter = { n: 0 };
+    const idx = new LabelIndex(noop);
+    for (let i = 0; i < 100; i++) idx.updateSelector(`s${i}`, counting(`app == "a${i}" && has(x)`, counter));
+    for (let i = 0; i < 1000; i++) idx.updateItem(`i${i}`, { app: `a${i % 100}`, x: '' }, []);
+    counter.n = 0;
+    idx.updateItem('i7', { app: 'a8', x: '' }, []);
+    assert.equal(counter.n, 1);
+  });
+
+  it('a new selector scans only the items carrying its most selective label value', () => {
+    const counter = { n: 0 };
+    const idx = new LabelIndex(noop);
+    for (let i = 0; i < 1000; i++) idx.updateItem(`i${i}`, { app: `a${i % 100}`, env: i % 2 === 0 ? 'prod' : 'dev' }, []);
+    idx.updateSelector('s', counting('env == "prod" && app == "a4"', counter));
+    assert.deepEqual([counter.n, idx.matchingItems('s').size], [10, 10]);
+  });
+});
+
 const CIDRS = ['10.0.0.0/8', '10.1.0.0/16', '10.1.2.0/24', '10.1.2.3/32', '10.2.0.0/16', '10.1.0.0/24', '11.0.0.0/8', 'fd00::/64', 'fd00::1/128'];
 
 describe('OverlapSuppressor', () => {
