@@ -2,11 +2,12 @@
 // (every kind, Kubernetes policies, IPAM records) as YAML; import loads it
 // into an empty datastore and refuses one that is not; lock/unlock flip
 // ClusterInformation's datastoreReady.
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { openDatastore } from '../../src/datastore/index.js';
 import type { StoredResource } from '../../src/datastore/types.js';
+import { startEtcd, type EtcdCluster } from '../helpers/etcd.js';
 import { docs, gnp, makeCtl, type Ctl } from './helpers.js';
 
 const V3 = 'projectcalico.org/v3';
@@ -144,5 +145,37 @@ describe('calicoctl datastore migrate', () => {
       [r.code, r.stderr],
       [1, 'error retrieving ClusterInformation for unlocking: resource does not exist: ClusterInformation(default) with error: <nil>\n'],
     );
+  });
+});
+
+describe('calicoctl datastore migrate between sqlite and etcd', () => {
+  let etcd: EtcdCluster | undefined;
+  before(async () => {
+    etcd = await startEtcd();
+  });
+  after(async () => {
+    await etcd?.stop();
+  });
+
+  it('sqlite → etcd → sqlite gives back the very same export', async (t) => {
+    const src = await seeded(t);
+    await src.run(['datastore', 'migrate', 'lock']);
+    const exported = (await src.run(['datastore', 'migrate', 'export'])).stdout;
+    const file = src.file('export.yaml', exported);
+    const etcdEnv = { DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: etcd?.endpoints.join(',') ?? '' };
+
+    const intoEtcd = await src.run(['datastore', 'migrate', 'import', '-f', file], { env: etcdEnv });
+    assert.equal(intoEtcd.code, 0, intoEtcd.stderr);
+    const fromEtcd = await src.run(['datastore', 'migrate', 'export'], { env: etcdEnv });
+    assert.equal(fromEtcd.stdout, exported);
+    const again = await src.run(['datastore', 'migrate', 'import', '-f', file], { env: etcdEnv });
+    assert.match(again.stderr, /^datastore already has Calico resources: found existing Calico /);
+
+    const back = makeCtl(t);
+    const intoSqlite = await back.run(['datastore', 'migrate', 'import', '-f', back.file('from-etcd.yaml', fromEtcd.stdout)]);
+    assert.equal(intoSqlite.code, 0, intoSqlite.stderr);
+    assert.equal((await back.run(['datastore', 'migrate', 'export'])).stdout, exported);
+    const policies = await src.run(['get', 'gnp', '-o', 'custom-columns=NAME,TIER'], { env: etcdEnv });
+    assert.equal(policies.stdout, 'NAME   TIER   \ng1     gold   \n\n');
   });
 });
