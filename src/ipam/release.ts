@@ -144,8 +144,11 @@ export async function getAssignmentAttributes(ctx: IpamContext, ip: string): Pro
   const p = parseIp(ip);
   if (p === null) throw new CalicoError('invalid-value', `invalid IP address ${ip}`);
   const text = formatIp(p.family, p.value);
-  const cidr = await blockCidrFor(ctx, text, {});
-  const b = cidr === undefined ? undefined : await readBlock(ctx, cidr);
+  // Only enabled pools are consulted (upstream getPoolForIP): an address in a
+  // disabled pool reads as not assigned, even when it is.
+  const pool = poolForIp((await ctx.store.pools()).filter((x) => !x.disabled && !x.unallocatable), p);
+  if (pool === undefined) throw new CalicoError('not-found', `${text}: No valid IPPool`);
+  const b = await readBlock(ctx, formatCidr(blockCidrForIp(pool, p)));
   if (b === undefined) throw new CalicoError('not-found', `${text} is not assigned`);
   const a = attributesForIp(b.value, p);
   if (a instanceof CalicoError) throw a;

@@ -203,5 +203,14 @@ export function clientScenarios(backend: string, tempStore: () => Promise<TempSt
       assert.deepEqual(await ipam.store.listAffinities('node-a'), []);
       assert.deepEqual(await ipam.store.listBlocks(), [], 'the empty block went with its affinity');
     });
+    test('attributes are looked up through enabled pools only: an address in a disabled pool reads as not assigned', async (t) => {
+      const { ds, ipam } = await setup(t, { p: { cidr: '10.0.0.0/24' } });
+      await ipam.assignIp({ ip: '10.0.0.5', hostname: 'node-a', handleId: 'h' });
+      const pool = await ds.get({ kind: 'IPPool', name: 'p' });
+      assert.ok(pool);
+      await ds.update({ ...pool, spec: { ...(pool.spec as object), disabled: true } });
+      await assert.rejects(ipam.getAssignmentAttributes('10.0.0.5'), { code: 'not-found' });
+      assert.deepEqual((await ipam.releaseIps([{ address: '10.0.0.5' as never }])).released, ['10.0.0.5'], 'release still finds it');
+    });
   });
 }
