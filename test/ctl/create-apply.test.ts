@@ -147,7 +147,10 @@ describe('a file is checked whole before anything is written', () => {
     const f = ctl.file('p.yaml', docs(gnp('p1'), gnp('p2', '  tier: gold\n  selector: all()\n')));
     const r = await ctl.run(['create', '-f', f]);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'failed to execute command: document 2 (GlobalNetworkPolicy "p2"): resource does not exist: Tier(gold) with error: <nil>\n');
+    assert.equal(
+      r.stderr,
+      `failed to execute command: ${f}:8: document 2 (GlobalNetworkPolicy "p2"): resource does not exist: Tier(gold) with error: <nil>\n`,
+    );
     assert.equal((await ctl.run(['get', 'gnp', '-o', 'yaml'])).stdout.includes('name: p1'), false);
   });
 

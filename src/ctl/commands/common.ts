@@ -33,7 +33,8 @@ export function addGlobalFlags(cmd: Command): Command {
 
 /** The message on stderr, exit code 1. */
 export function fail(message: string): never {
-  process.stderr.write(message.endsWith('\n') ? `${message}\n` : `${message}\n`);
+  // Like Go's Fprintln: a message that already ends in a newline gets another.
+  process.stderr.write(`${message}\n`);
   throw new ExitCode(1);
 }
 

@@ -193,7 +193,7 @@ async function checkTiers(client: ResourceClient, loaded: readonly LoadedResourc
       known.add(tier);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      return new FileInvalid(`document ${index + 1} (${r.kind.kind} "${r.resource.metadata.name}"): ${why}`);
+      return new FileInvalid(`${r.origin ?? `document ${index + 1}`} (${r.kind.kind} "${r.resource.metadata.name}"): ${why}`);
     }
   }
   return undefined;

@@ -12,6 +12,13 @@ import { ctlKindByName, ctlKindForDoc, type CtlKind } from './kinds.js';
 export interface LoadedResource {
   readonly kind: CtlKind;
   readonly resource: StoredResource;
+  /** Where a resource from a file was read, as document errors name it: `file.yaml:12: document 2`. */
+  readonly origin?: string;
+}
+
+function originOf(d: DecodedDocument): string {
+  const item = d.item !== undefined ? ` item ${d.item + 1}` : '';
+  return `${d.line !== undefined ? `${d.source}:${d.line}` : d.source}: document ${d.index + 1}${item}`;
 }
 
 /** Thrown when a file cannot be read or a document in it is not acceptable. */
@@ -72,7 +79,7 @@ export function loadFromFiles(path: string, opts: FileOptions): LoadedResource[]
           continue;
         }
         const kind = ctlKindForDoc(d.result.value.apiVersion, d.result.value.kind);
-        if (kind !== undefined) loaded.push({ kind, resource: d.result.value });
+        if (kind !== undefined) loaded.push({ kind, resource: d.result.value, origin: originOf(d) });
         continue;
       }
       const r = identityOnly(d);
@@ -81,7 +88,7 @@ export function loadFromFiles(path: string, opts: FileOptions): LoadedResource[]
         continue;
       }
       const kind = ctlKindForDoc(r.apiVersion, r.kind);
-      if (kind !== undefined) loaded.push({ kind, resource: r });
+      if (kind !== undefined) loaded.push({ kind, resource: r, origin: originOf(d) });
     }
   }
   if (problems.length > 0) throw new FileInvalid(problems.join('\n'));
