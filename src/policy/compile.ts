@@ -34,6 +34,8 @@ export interface CompiledPolicy {
   readonly order: number;
   /** Felix's tie-break string `name/namespace/kind` (policy_sorter.go PolKVLess). */
   readonly sortKey: string;
+  /** The rewritten selector Felix evaluates (policy.md §1.8). */
+  readonly selector: string;
   readonly applies: Matcher;
   /** null when the policy does not govern that direction (types). */
   readonly ingress: readonly CompiledRule[] | null;
@@ -121,17 +123,19 @@ function compilePolicy(p: PolicyInput): CompiledPolicy {
   const ns = p.id.namespace;
   const ingress = types.includes('ingress') ? compileRules(p.spec.ingress, ns, 'spec.ingress') : null;
   const egress = types.includes('egress') ? compileRules(p.spec.egress, ns, 'spec.egress') : null;
+  const sel = compilePolicySelector({
+    namespace: ns,
+    selector: p.spec.selector,
+    namespaceSelector: ns === '' ? p.spec.namespaceSelector : undefined,
+    serviceAccountSelector: p.spec.serviceAccountSelector,
+  });
   return {
     id: p.id,
     tier: p.spec.tier === undefined || p.spec.tier === '' ? 'default' : p.spec.tier,
     order: p.spec.order ?? Number.POSITIVE_INFINITY,
     sortKey: `${p.id.name}/${p.id.namespace}/${p.id.kind}`,
-    applies: compilePolicySelector({
-      namespace: ns,
-      selector: p.spec.selector,
-      namespaceSelector: ns === '' ? p.spec.namespaceSelector : undefined,
-      serviceAccountSelector: p.spec.serviceAccountSelector,
-    }),
+    selector: sel.text,
+    applies: sel.applies,
     ingress,
     egress,
     doNotTrack: p.spec.doNotTrack === true,

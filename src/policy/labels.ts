@@ -1,7 +1,6 @@
 // Effective labels of the things selectors look at (endpoints, network sets),
 // with the labels Calico injects and the profile label inheritance Felix does
-// (policy.md §1.8), plus the "prefix-stripped" views used to evaluate
-// namespace and service-account selectors without rewriting their text.
+// (policy.md §1.8).
 import type { Labels } from '../api/meta.js';
 
 export const LABEL_NAMESPACE = 'projectcalico.org/namespace';
@@ -10,24 +9,9 @@ export const LABEL_SERVICE_ACCOUNT = 'projectcalico.org/serviceaccount';
 export const NAMESPACE_LABEL_PREFIX = 'pcns.';
 export const SERVICE_ACCOUNT_LABEL_PREFIX = 'pcsa.';
 
-/**
- * Upstream prefixes every label name of a namespace selector with `pcns.` and
- * then textually replaces `all()`/`global()` by `has(projectcalico.org/namespace)`
- * tests. Evaluating the unprefixed selector against the labels with the prefix
- * stripped is the same thing; the replaced `all()` needs a key that no real
- * label can have (Kubernetes label keys start with an alphanumeric), hence
- * these sentinels.
- */
-export const SENTINEL_HAS_NAMESPACE = '--calico-ts-has-namespace';
-export const SENTINEL_HAS_SERVICE_ACCOUNT = '--calico-ts-has-serviceaccount';
-
-/** A thing rule selectors can match: its labels, and the two prefix-stripped views of them. */
+/** A thing selectors can match: an endpoint or a network set, with its effective labels. */
 export interface LabelledItem {
   readonly labels: Labels;
-  /** `pcns.k=v` seen as `k=v`, plus the namespace/serviceaccount sentinels. */
-  readonly namespaceView: Labels;
-  /** `pcsa.k=v` seen as `k=v`, plus the sentinels. */
-  readonly serviceAccountView: Labels;
 }
 
 /**
@@ -40,22 +24,8 @@ export function inheritLabels(own: Labels, parents: readonly (Labels | undefined
   return Object.assign(out, own);
 }
 
-function strippedView(labels: Labels, prefix: string): Record<string, string> {
-  const view: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) {
-    if (k.startsWith(prefix)) view[k.slice(prefix.length)] = v;
-  }
-  if (LABEL_NAMESPACE in labels) view[SENTINEL_HAS_NAMESPACE] = '';
-  if (LABEL_SERVICE_ACCOUNT in labels) view[SENTINEL_HAS_SERVICE_ACCOUNT] = '';
-  return view;
-}
-
 export function labelledItem(labels: Labels): LabelledItem {
-  return {
-    labels,
-    namespaceView: strippedView(labels, NAMESPACE_LABEL_PREFIX),
-    serviceAccountView: strippedView(labels, SERVICE_ACCOUNT_LABEL_PREFIX),
-  };
+  return { labels };
 }
 
 /**

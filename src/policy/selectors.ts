@@ -1,15 +1,12 @@
 // The selector rewriting Calico's update processors do before Felix sees a
-// policy (policy.md §1.8), expressed as predicates over LabelledItem instead of
-// spliced selector text. Parsing happens here, once per selector.
-import { parseSelector } from '../selector/index.js';
-import type { EntityRule } from '../api/policy-types.js';
-import {
-  LABEL_NAMESPACE,
-  LABEL_SERVICE_ACCOUNT,
-  SENTINEL_HAS_NAMESPACE,
-  SENTINEL_HAS_SERVICE_ACCOUNT,
-  type LabelledItem,
-} from './labels.js';
+// policy (policy.md §1.8; updateprocessors/{networkpolicyprocessor,
+// globalnetworkpolicyprocessor,rules,selectors}.go), done the same textual way,
+// then the rule scanner's notSelector folding. The resulting backend selector
+// strings are what Felix evaluates (and what IP-set IDs are derived from);
+// each is parsed once here.
+import { parseSelector, prefixSelectorText } from '../selector/index.js';
+import type { EntityRule, ServiceAccountMatch } from '../api/policy-types.js';
+import { LABEL_NAMESPACE, LABEL_SERVICE_ACCOUNT, NAMESPACE_LABEL_PREFIX, SERVICE_ACCOUNT_LABEL_PREFIX, type LabelledItem } from './labels.js';
 
 export type Matcher = (item: LabelledItem) => boolean;
 
@@ -23,41 +20,16 @@ export class SelectorError extends Error {
   }
 }
 
-const ALL_CALL = /all\([ \t]*\)/g;
-const GLOBAL_CALL = /global\([ \t]*\)/g;
+/** Go's strings.Replace(s, old, new, -1). */
+const replaceAll = (s: string, from: string, to: string): string => s.split(from).join(to);
 
-type View = 'labels' | 'namespaceView' | 'serviceAccountView';
-
-/** One selector text, evaluated against one view of the item's labels. */
-function compileOn(text: string, view: View, field: string): Matcher {
-  let sel;
-  try {
-    sel = parseSelector(text);
-  } catch (err) {
-    throw new SelectorError(field, `invalid selector ${JSON.stringify(text)}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return (item) => sel.evaluate(item[view]);
+/** prefixAndAppendSelector: `(cur) && prefix(sel)`; an unparseable `sel` is dropped. */
+function prefixAndAppend(current: string, sel: string | undefined, prefix: string): string {
+  if (sel === undefined || sel === '') return current;
+  const prefixed = prefixSelectorText(sel, prefix);
+  if (prefixed === '') return current;
+  return current === '' ? prefixed : `(${current}) && ${prefixed}`;
 }
-
-/** Like compileOn, but a selector that does not parse yields null (upstream's prefix() returns ""). */
-function tryCompileOn(text: string, view: View): Matcher | null {
-  try {
-    return compileOn(text, view, '');
-  } catch {
-    return null;
-  }
-}
-
-function and(parts: readonly Matcher[]): Matcher | null {
-  if (parts.length === 0) return null;
-  if (parts.length === 1) return parts[0] ?? null;
-  return (item) => {
-    for (const p of parts) if (!p(item)) return false;
-    return true;
-  };
-}
-
-const isEmpty = (s: string | undefined): s is undefined | '' => s === undefined || s === '';
 
 export interface PolicySelectorInput {
   /** "" for global policies. */
@@ -68,101 +40,111 @@ export interface PolicySelectorInput {
 }
 
 /**
- * Which endpoints a policy applies to. NetworkPolicy: its selector within its
- * namespace. GlobalNetworkPolicy: selector ∧ pcns-prefixed namespaceSelector,
- * where every `all()` then means "is namespaced" (so `namespaceSelector: all()`
- * excludes host endpoints), and likewise "has a service account" once a
- * serviceAccountSelector is appended. An unparseable serviceAccountSelector is
- * dropped, widening the policy, as upstream does.
+ * The backend selector of a policy: a NetworkPolicy's selector within its
+ * namespace; a GlobalNetworkPolicy's selector with the pcns-prefixed
+ * namespaceSelector appended, after which every `all()` means "is namespaced"
+ * (so `namespaceSelector: all()` excludes host endpoints), and likewise "has a
+ * service account" once a serviceAccountSelector is appended.
  */
-export function compilePolicySelector(p: PolicySelectorInput): Matcher {
-  const sel = isEmpty(p.selector) ? '' : p.selector;
-  const saSel = isEmpty(p.serviceAccountSelector) ? '' : p.serviceAccountSelector;
+export function policyBackendSelector(p: PolicySelectorInput): string {
+  let sel = p.selector ?? '';
   if (p.namespace !== '') {
-    const ns = p.namespace;
-    const parts: Matcher[] = [(item) => item.labels[LABEL_NAMESPACE] === ns];
-    if (sel !== '') parts.push(compileOn(sel, 'labels', 'spec.selector'));
-    if (saSel !== '') {
-      const sa = tryCompileOn(saSel, 'serviceAccountView');
-      if (sa !== null) parts.push(sa);
-    }
-    return and(parts) ?? (() => true);
+    const ns = `${LABEL_NAMESPACE} == '${p.namespace}'`;
+    sel = sel === '' ? ns : `(${sel}) && ${ns}`;
+    return prefixAndAppend(sel, p.serviceAccountSelector, SERVICE_ACCOUNT_LABEL_PREFIX);
   }
-  const nsSel = isEmpty(p.namespaceSelector) ? '' : p.namespaceSelector;
-  let selText = sel;
-  let nsText = nsSel;
-  if (nsSel !== '') {
-    selText = selText.replace(ALL_CALL, `has(${LABEL_NAMESPACE})`);
-    nsText = nsText.replace(ALL_CALL, `has(${SENTINEL_HAS_NAMESPACE})`);
+  if (p.namespaceSelector !== undefined && p.namespaceSelector !== '') {
+    sel = prefixAndAppend(sel, p.namespaceSelector, NAMESPACE_LABEL_PREFIX);
+    sel = replaceAll(sel, 'all()', `has(${LABEL_NAMESPACE})`);
   }
-  let saText = '';
-  if (saSel !== '' && tryCompileOn(saSel, 'serviceAccountView') !== null) {
-    selText = selText.replace(ALL_CALL, `has(${LABEL_SERVICE_ACCOUNT})`);
-    nsText = nsText.replace(ALL_CALL, `has(${SENTINEL_HAS_SERVICE_ACCOUNT})`);
-    saText = saSel.replace(ALL_CALL, `has(${SENTINEL_HAS_SERVICE_ACCOUNT})`);
+  if (p.serviceAccountSelector !== undefined && p.serviceAccountSelector !== '') {
+    sel = prefixAndAppend(sel, p.serviceAccountSelector, SERVICE_ACCOUNT_LABEL_PREFIX);
+    sel = replaceAll(sel, 'all()', `has(${LABEL_SERVICE_ACCOUNT})`);
   }
-  const parts: Matcher[] = [];
-  if (selText !== '') parts.push(compileOn(selText, 'labels', 'spec.selector'));
-  if (nsText !== '') parts.push(compileOn(nsText, 'namespaceView', 'spec.namespaceSelector'));
-  if (saText !== '') parts.push(compileOn(saText, 'serviceAccountView', 'spec.serviceAccountSelector'));
-  return and(parts) ?? (() => true);
+  return sel;
 }
 
-/** The two selector predicates Felix ends up with for one side of a rule. */
+function serviceAccountSelector(sam: ServiceAccountMatch): string {
+  const updated = sam.selector !== undefined && sam.selector !== '' ? prefixSelectorText(sam.selector, SERVICE_ACCOUNT_LABEL_PREFIX) : '';
+  const names = sam.names ?? [];
+  if (names.length === 0) return updated;
+  let byName: string;
+  try {
+    byName = parseSelector(`${LABEL_SERVICE_ACCOUNT} in { '${names.join("', '")}' }`).canonical;
+  } catch {
+    return '';
+  }
+  return updated !== '' ? `(${updated}) && (${byName})` : byName;
+}
+
+/** GetEntityRuleSelector: the positive selector of one side of a rule in namespace `ns` ("" = global). */
+export function entityRuleBackendSelector(e: EntityRule, ns: string): string {
+  let nsSel = '';
+  const namespaceSelector = e.namespaceSelector ?? '';
+  if (namespaceSelector !== '') {
+    nsSel = prefixSelectorText(namespaceSelector, NAMESPACE_LABEL_PREFIX);
+    nsSel = replaceAll(nsSel, 'all()', `has(${LABEL_NAMESPACE})`);
+    nsSel = replaceAll(nsSel, 'global()', `!has(${LABEL_NAMESPACE})`);
+  } else if (ns !== '') {
+    nsSel = `${LABEL_NAMESPACE} == '${ns}'`;
+  }
+  const parts: string[] = [];
+  const sa = e.serviceAccounts === undefined ? '' : serviceAccountSelector(e.serviceAccounts);
+  if (sa !== '') parts.push(sa);
+  if (e.selector !== undefined && e.selector !== '') parts.push(e.selector);
+  let sel = parts.length === 1 ? (parts[0] ?? '') : parts.length > 1 ? `(${parts.join(') && (')})` : '';
+  if (nsSel !== '' && (sel !== '' || (e.notSelector ?? '') !== '' || namespaceSelector !== '')) {
+    sel = sel !== '' ? `(${nsSel}) && (${sel})` : nsSel;
+  }
+  return sel;
+}
+
+/** Parses a backend selector once; "" means no constraint (null). */
+export function compileBackendSelector(text: string, field: string): Matcher | null {
+  if (text === '') return null;
+  let sel;
+  try {
+    sel = parseSelector(text);
+  } catch (err) {
+    throw new SelectorError(field, `invalid selector ${JSON.stringify(text)}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return (item) => sel.evaluate(item.labels);
+}
+
+/** The two selector sets Felix ends up with for one side of a rule. */
 export interface EntitySelectors {
-  /** Peer must be (an IP of) a known endpoint/network set matching this; null = no constraint. */
+  /** Backend texts, as Felix's IP sets are defined (positive, negated); "" = none. */
+  readonly positiveText: string;
+  readonly negativeText: string;
+  /** Peer must be (an address of) a known endpoint/network set matching this; null = no constraint. */
   readonly positive: Matcher | null;
-  /** Peer must not be an IP of anything matching this; null = no constraint. */
+  /** Peer must not be an address of anything matching this; null = no constraint. */
   readonly negative: Matcher | null;
 }
 
 /**
- * GetEntityRuleSelector (updateprocessors/rules.go) followed by the rule
- * scanner's combineMatchesIfPossible: a notSelector next to a positive
- * selector is folded into it, so it only filters known endpoints; alone it
- * stays a negated set that non-Calico IPs pass.
+ * The rule scanner's combineMatchesIfPossible: a notSelector next to a
+ * positive selector is folded into it, so it only filters known endpoints;
+ * alone it stays a negated set, which addresses outside Calico pass.
  */
 export function compileEntitySelectors(e: EntityRule | undefined, policyNamespace: string, path: string): EntitySelectors {
-  if (e === undefined) return { positive: null, negative: null };
-  const saParts: Matcher[] = [];
-  if (e.serviceAccounts !== undefined) {
-    const saSelector = e.serviceAccounts.selector;
-    if (!isEmpty(saSelector)) {
-      const m = tryCompileOn(saSelector, 'serviceAccountView');
-      if (m !== null) saParts.push(m);
-    }
-    const names = e.serviceAccounts.names ?? [];
-    if (names.length > 0) {
-      const set = new Set(names);
-      saParts.push((item) => {
-        const sa = item.labels[LABEL_SERVICE_ACCOUNT];
-        return sa !== undefined && set.has(sa);
-      });
-    }
+  if (e === undefined) return { positiveText: '', negativeText: '', positive: null, negative: null };
+  let positiveText = entityRuleBackendSelector(e, policyNamespace);
+  let negativeText = e.notSelector ?? '';
+  if (positiveText !== '' && negativeText !== '') {
+    positiveText = `(${positiveText}) && (!(${negativeText}))`;
+    negativeText = '';
   }
-  let nsMatcher: Matcher | null = null;
-  if (!isEmpty(e.namespaceSelector)) {
-    // prefix() of an unparseable selector is "", which drops the clause entirely.
-    if (tryCompileOn(e.namespaceSelector, 'namespaceView') !== null) {
-      const text = e.namespaceSelector
-        .replace(ALL_CALL, `has(${SENTINEL_HAS_NAMESPACE})`)
-        .replace(GLOBAL_CALL, `!has(${SENTINEL_HAS_NAMESPACE})`);
-      nsMatcher = compileOn(text, 'namespaceView', `${path}.namespaceSelector`);
-    }
-  } else if (policyNamespace !== '') {
-    nsMatcher = (item) => item.labels[LABEL_NAMESPACE] === policyNamespace;
-  }
-  const selParts = [...saParts];
-  if (!isEmpty(e.selector)) selParts.push(compileOn(e.selector, 'labels', `${path}.selector`));
-  const sel = and(selParts);
-  const hasNot = !isEmpty(e.notSelector);
-  let positive: Matcher | null = sel;
-  if (nsMatcher !== null && (sel !== null || hasNot || !isEmpty(e.namespaceSelector))) {
-    positive = sel === null ? nsMatcher : and([nsMatcher, sel]);
-  }
-  if (!hasNot) return { positive, negative: null };
-  const not = compileOn(e.notSelector, 'labels', `${path}.notSelector`);
-  if (positive === null) return { positive: null, negative: not };
-  const pos = positive;
-  return { positive: (item) => pos(item) && !not(item), negative: null };
+  return {
+    positiveText,
+    negativeText,
+    positive: compileBackendSelector(positiveText, `${path}.selector`),
+    negative: compileBackendSelector(negativeText, `${path}.notSelector`),
+  };
+}
+
+/** The policy's backend selector, parsed. */
+export function compilePolicySelector(p: PolicySelectorInput): { readonly text: string; readonly applies: Matcher } {
+  const text = policyBackendSelector(p);
+  return { text, applies: compileBackendSelector(text, 'spec.selector') ?? (() => true) };
 }
