@@ -79,13 +79,13 @@ async function assignFromBlock(
   return r.value.map((ip) => `${ip}${prefix}`);
 }
 
+/** Longest block prefix that leaves room for host-reserved edges (upstream getMaxPrefixLen). */
 function maxPrefixLength(family: IpFamily, reserved?: HostReservedAttr): number {
   if (reserved === undefined) return familyBits(family);
-  // The block must have room for the reserved edges plus at least one address.
-  const need = reserved.startOfBlock + reserved.endOfBlock + 1;
-  let bits = 0;
-  while (1 << bits < need) bits++;
-  return familyBits(family) - bits;
+  const numReserved = reserved.startOfBlock + reserved.endOfBlock;
+  const max = numReserved > 0 ? familyBits(family) - numReserved.toString(2).length : 0;
+  if (max <= 0) throw new CalicoError('invalid-value', 'HostReservedAttr has wrong parameters');
+  return max;
 }
 
 export async function autoAssignFamily(ctx: IpamContext, args: AutoAssignArgs, family: IpFamily): Promise<IpamAssignments> {

@@ -212,5 +212,20 @@ export function clientScenarios(backend: string, tempStore: () => Promise<TempSt
       await assert.rejects(ipam.getAssignmentAttributes('10.0.0.5'), { code: 'not-found' });
       assert.deepEqual((await ipam.releaseIps([{ address: '10.0.0.5' as never }])).released, ['10.0.0.5'], 'release still finds it');
     });
+    test('Windows host-reserved edges: new blocks pre-allocate them and auto-assign starts after them', async (t) => {
+      const { ipam } = await setup(t, { p: { cidr: '10.0.0.0/24' } });
+      const windows = { startOfBlock: 3, endOfBlock: 1, handle: 'windows-reserved-ipam-handle', note: 'windows host rsvd' };
+      const { ipv4 } = await ipam.autoAssign({ ...v4(1, 'node-a', 'w'), hostReservedAttrIPv4s: windows });
+      const [block] = await ipam.store.listBlocks();
+      const base = Number(block?.value.cidr.split('.')[3]?.split('/')[0]);
+      assert.equal(ipv4.ips[0], `10.0.0.${base + 3}/26`);
+      assert.equal((await ipam.getAssignmentAttributes(`10.0.0.${base + 63}`)).handle_id, 'windows-reserved-ipam-handle');
+    });
+
+    test('pools whose blocks cannot hold the host-reserved edges do not qualify', async (t) => {
+      const { ipam } = await setup(t, { p: { cidr: '10.0.0.0/24', blockSize: 30 } });
+      const windows = { startOfBlock: 3, endOfBlock: 1, handle: 'windows-reserved-ipam-handle', note: 'windows host rsvd' };
+      await assert.rejects(ipam.autoAssign({ ...v4(1, 'node-a'), hostReservedAttrIPv4s: windows }), { code: 'exhausted', message: 'cannot find a qualified ippool' });
+    });
   });
 }
