@@ -3,7 +3,7 @@
 // spec, status) and does not indent sequences under their key. JSON keeps
 // Go's struct order (kind, apiVersion, metadata, spec, status), is indented
 // by two spaces and escapes <, > and & as Go's encoder does.
-import { Document } from 'yaml';
+import { Document, isScalar, stringify, visit } from 'yaml';
 import { CALICO_API_VERSION } from './meta.js';
 import type { StoredResource } from '../datastore/types.js';
 
@@ -170,9 +170,43 @@ function sortKeysDeep(v: unknown): unknown {
   return out;
 }
 
+// What Go's YAML 1.1 resolver reads a plain scalar as, when not a string.
+const GO_NULL = /^(~|null|Null|NULL)?$/;
+const GO_BOOL = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
+const GO_INT = /^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|[0-9][0-9_]*)$/;
+const GO_FLOAT = /^([-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$/;
+const GO_BASE60 = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
+const GO_TIMESTAMP = /^\d{4}-\d{1,2}-\d{1,2}(?:[Tt ]\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?(?:Z|[-+]\d{1,2}(?::\d{2})?)?)?$/;
+
+function readsAsOtherType(s: string): boolean {
+  return GO_NULL.test(s) || GO_BOOL.test(s) || GO_INT.test(s) || GO_FLOAT.test(s) || GO_BASE60.test(s) || GO_TIMESTAMP.test(s) || s === '<<';
+}
+
+/**
+ * The quoting Go's YAML emitter picks for a one-line string: double quotes
+ * when plain text would read back as another type (`"yes"`, `"123"`, `""`,
+ * timestamps), single quotes when plain text is not allowed (`'*.calico'`,
+ * `'!has(x)'`, `'a: b'`), otherwise plain.
+ */
+function goQuoting(s: string): 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | undefined {
+  if (readsAsOtherType(s)) return 'QUOTE_DOUBLE';
+  // Control characters can only be written escaped, inside double quotes.
+  if ([...s].some((c) => (c < ' ' && c !== '\t') || c === '\u007f')) return 'QUOTE_DOUBLE';
+  const plain = stringify(s, { version: '1.1', lineWidth: 0 }).trimEnd();
+  return plain === s ? undefined : 'QUOTE_SINGLE';
+}
+
 /** YAML as Go's sigs.k8s.io/yaml prints it (YAML 1.1 quoting, so `"yes"` stays a string). */
 export function toYaml(value: unknown): string {
   const doc = new Document(sortKeysDeep(goShape(value, isListValue(value))), { version: '1.1' });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (isScalar(node) && typeof node.value === 'string' && !node.value.includes('\n')) {
+        const type = goQuoting(node.value);
+        if (type !== undefined) node.type = type;
+      }
+    },
+  });
   return doc.toString({ indentSeq: false, lineWidth: 0, nullStr: 'null' });
 }
 

@@ -56,6 +56,13 @@ describe('YAML output', () => {
     assert.equal(toYaml({ a: 'yes', b: 'on', c: '123', d: '', e: 'plain' }), 'a: "yes"\nb: "on"\nc: "123"\nd: ""\ne: plain\n');
   });
 
+  it("single-quotes strings plain YAML cannot hold, as Go's emitter does", () => {
+    assert.equal(
+      toYaml({ a: '*.calico', b: '!has(x)', c: 'a: b', d: "it's: x", e: 'all()', f: '2026-01-01T00:00:00Z' }),
+      "a: '*.calico'\nb: '!has(x)'\nc: 'a: b'\nd: 'it''s: x'\ne: all()\nf: \"2026-01-01T00:00:00Z\"\n",
+    );
+  });
+
   it('reads back to the same resources', () => {
     const text = readFileSync(fileURLToPath(new URL('../fixtures/decode/multi.yaml', import.meta.url)), 'utf8');
     const first = decodeAll(text);
