@@ -209,12 +209,23 @@ describe('calicoctl apply and replace', () => {
     );
   });
 
-  it('replace fails for a resource that does not exist', async (t) => {
+  it('replace of a resource that does not exist: calicoctl counts it, so "Partial success" then the error', async (t) => {
     const ctl = makeCtl(t);
     const r = await ctl.run(['replace', '-f', ctl.file('p.yaml', gnp('p1'))]);
+    assert.deepEqual(r, {
+      code: 1,
+      stdout: "Partial success: replaced the first 1 out of 1 'GlobalNetworkPolicy' resources:\n",
+      stderr: 'hit error: resource does not exist: GlobalNetworkPolicy(p1) with error: <nil>\n',
+    });
+  });
+
+  it('replace reports a namespace mismatch as a failure to replace', async (t) => {
+    const ctl = makeCtl(t);
+    const np = 'apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: a\n  namespace: prod\nspec: {}\n';
+    const r = await ctl.run(['replace', '-f', ctl.file('np.yaml', np), '-n', 'dev']);
     assert.deepEqual(
       [r.code, r.stderr],
-      [1, "failed to replace 'GlobalNetworkPolicy' resource: resource does not exist: GlobalNetworkPolicy(p1) with error: <nil>\n"],
+      [1, "failed to replace 'NetworkPolicy' resource: resource namespace does not match client namespace. prod != dev\n"],
     );
   });
 
@@ -228,8 +239,11 @@ describe('calicoctl apply and replace', () => {
       stdout: "Successfully replaced 1 'GlobalNetworkPolicy' resource(s)\n",
       stderr: '',
     });
-    const stale = await ctl.run(['replace', '-f', f]);
-    assert.deepEqual([stale.code, stale.stderr], [1, "failed to replace 'GlobalNetworkPolicy' resource: update conflict: GlobalNetworkPolicy(p1)\n"]);
+    assert.deepEqual(await ctl.run(['replace', '-f', f]), {
+      code: 1,
+      stdout: "Partial success: replaced the first 1 out of 1 'GlobalNetworkPolicy' resources:\n",
+      stderr: 'hit error: update conflict: GlobalNetworkPolicy(p1)\n',
+    });
     const staleApply = await ctl.run(['apply', '-f', f]);
     assert.equal(staleApply.stderr, "failed to apply 'GlobalNetworkPolicy' resource: [update conflict: GlobalNetworkPolicy(p1)]\n");
   });

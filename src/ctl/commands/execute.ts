@@ -111,14 +111,24 @@ export async function executeConfigCommand(
   const resErrs: Error[] = [];
   let numHandled = 0;
   let err: Error | undefined;
+  // replace and patch record the error and carry on (calicoctl keeps only the last one).
+  const recordsLastError = action === 'replace' || each !== undefined;
+  const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
   for (const r of loaded) {
+    let placed: LoadedResource;
     try {
-      const placed = placeNamespace(r, args);
-      const out = each !== undefined ? await each(client, placed) : await executeResourceAction(client, placed, action);
-      fetched.push(out);
+      placed = placeNamespace(r, args);
+    } catch (e) {
+      // calicoctl gives up on the resource before acting: it is not counted as handled.
+      if (recordsLastError) err = asError(e);
+      else resErrs.push(asError(e));
+      continue;
+    }
+    try {
+      fetched.push(each !== undefined ? await each(client, placed) : await executeResourceAction(client, placed, action));
       numHandled++;
     } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e));
+      const error = asError(e);
       const skip =
         error instanceof CtlError &&
         ((error.kind === 'already-exists' && args.skipExists === true) ||
@@ -126,13 +136,14 @@ export async function executeConfigCommand(
       if (skip) {
         fetched.push({ type: 'item', kind: r.kind, resource: r.resource });
         numHandled++;
-        continue;
-      }
-      if (action === 'replace' || each !== undefined) {
+      } else if (recordsLastError) {
+        // As calicoctl does, a failed update still counts as handled: replace then reports
+        // "Partial success" followed by the error.
         err = error;
-        break;
+        numHandled++;
+      } else {
+        resErrs.push(error);
       }
-      resErrs.push(error);
     }
   }
   return {
