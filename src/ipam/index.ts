@@ -1,7 +1,7 @@
 // The IPAM client: a thin shell that reads the configuration once per call and
 // runs the operations of the pure core against the datastore.
 import { CalicoError } from '../api/errors.js';
-import type { IpAddress } from '../api/net.js';
+import { cidrContainsCidr, parseCidr, type IpAddress } from '../api/net.js';
 import type { Datastore } from '../datastore/types.js';
 import { releaseBlockAffinity, type IpamContext, type ReleaseAffinityOutcome } from './affinity.js';
 import { assignIp, autoAssign, type AssignIpArgs, type AutoAssignArgs, type IpamAssignments } from './assign.js';
@@ -68,6 +68,26 @@ export class IpamClient {
     for (const a of await this.store.listAffinities(host)) {
       await releaseBlockAffinity(ctx, { type: 'host', host }, a.cidr, { requireEmpty: mustBeEmpty });
     }
+  }
+
+  /**
+   * Releases every host's affinity for the blocks of a pool CIDR (what deleting
+   * an IPPool does): empty blocks are deleted, the others stay, unaffine, with
+   * their addresses.
+   */
+  async releasePoolAffinities(poolCidr: string): Promise<void> {
+    const pool = parseCidr(poolCidr);
+    if (pool === null) throw new CalicoError('invalid-value', `invalid CIDR ${poolCidr}`);
+    const ctx = await this.context();
+    for (let i = 0; i < DATASTORE_RETRIES; i++) {
+      const inPool = (await this.store.listAffinities()).filter((a) => {
+        const c = parseCidr(a.cidr);
+        return c !== null && cidrContainsCidr(pool, c);
+      });
+      if (inPool.length === 0) return;
+      for (const a of inPool) await releaseBlockAffinity(ctx, { type: 'host', host: a.host }, a.cidr, { requireEmpty: false });
+    }
+    throw new CalicoError('conflict', MAX_RETRIES_MESSAGE);
   }
 
   async getConfig(): Promise<IpamConfig> {

@@ -227,5 +227,17 @@ export function clientScenarios(backend: string, tempStore: () => Promise<TempSt
       const windows = { startOfBlock: 3, endOfBlock: 1, handle: 'windows-reserved-ipam-handle', note: 'windows host rsvd' };
       await assert.rejects(ipam.autoAssign({ ...v4(1, 'node-a'), hostReservedAttrIPv4s: windows }), { code: 'exhausted', message: 'cannot find a qualified ippool' });
     });
+    test('releasing a pool\'s affinities deletes its empty blocks and leaves the others unaffine', async (t) => {
+      const { ipam } = await setup(t, { p: { cidr: '10.0.0.0/24', blockSize: 26 } });
+      await ipam.autoAssign(v4(1, 'node-a', 'a'));
+      await ipam.autoAssign(v4(1, 'node-b', 'b'));
+      await ipam.releaseByHandle('b');
+      await ipam.releasePoolAffinities('10.0.0.0/24');
+      assert.deepEqual(await ipam.store.listAffinities(), []);
+      const blocks = await ipam.store.listBlocks();
+      assert.equal(blocks.length, 1);
+      assert.equal(blocks[0]?.value.affinity, null);
+      assert.equal((await ipam.ipsByHandle('a')).length, 1);
+    });
   });
 }
