@@ -121,10 +121,12 @@ export class DesiredModel {
         this.dirty.profiles.add(u.id);
         return;
       case 'workload-endpoint-update':
+        if (u.endpoint.allowSpoofedSourcePrefixes.length > 0 || (this.weps.get(u.endpoint.id)?.allowSpoofedSourcePrefixes.length ?? 0) > 0) this.dirty.statics = true;
         this.weps.set(u.endpoint.id, u.endpoint);
         this.dirty.weps.add(u.endpoint.id);
         return;
       case 'workload-endpoint-remove':
+        if ((this.weps.get(u.id)?.allowSpoofedSourcePrefixes.length ?? 0) > 0) this.dirty.statics = true;
         this.weps.delete(u.id);
         this.dirty.weps.add(u.id);
         return;
@@ -379,7 +381,11 @@ export class DesiredModel {
       : undefined;
     for (const fam of this.fams) {
       const family: IpFamily = fam.family === 'ip' ? 4 : 6;
-      for (const c of staticChains({ family, settings: this.settings, ...(wc === undefined ? {} : { wildcardHep: wc }) })) {
+      const rpfSkip = [...this.weps.values()]
+        .filter((w) => w.allowSpoofedSourcePrefixes.length > 0)
+        .map((w) => ({ iface: w.interfaceName, prefixes: w.allowSpoofedSourcePrefixes }))
+        .sort((x, y) => (x.iface < y.iface ? -1 : x.iface > y.iface ? 1 : 0));
+      for (const c of staticChains({ family, settings: this.settings, rpfSkip, ...(wc === undefined ? {} : { wildcardHep: wc }) })) {
         fam.chains.set(c.name, desiredChain(c.rules, c.base));
         scope.chains.add(c.name);
       }

@@ -104,6 +104,8 @@ export const CHAIN = {
   input: 'filter-cali-INPUT',
   output: 'filter-cali-OUTPUT',
   rawPrerouting: 'raw-cali-PREROUTING',
+  rawWlRpf: 'raw-cali-wl-rpf',
+  rawRpfSkip: 'raw-cali-rpf-skip',
   rawOutput: 'raw-cali-OUTPUT',
   manglePrerouting: 'mangle-cali-PREROUTING',
 } as const;

@@ -3,7 +3,8 @@
 import type { IpFamily } from '../api/net.js';
 import type { DataplaneSettings, FailsafePort } from './config.js';
 import { CHAIN, MAP, MARK, clearMask, hex } from './names.js';
-import type { NftRule } from './rules.js';
+import { nftCidr, type NftRule } from './rules.js';
+import { parseCidr } from '../api/net.js';
 
 export interface BaseChainSpec {
   readonly type: 'filter';
@@ -36,7 +37,22 @@ function failsafeRules(ports: readonly FailsafePort[], family: IpFamily, remote:
   return out;
 }
 
+function rpfSkipRules(entries: readonly RpfSkip[], family: IpFamily): NftRule[] {
+  const a = family === 4 ? 'ip' : 'ip6';
+  return entries.flatMap((e) => {
+    const nets = e.prefixes.filter((p) => parseCidr(p)?.family === family).map(nftCidr);
+    return nets.length === 0 ? [] : [{ body: `iifname "${e.iface}" ${a} saddr ${nets.length === 1 ? nets[0] : `{ ${nets.join(', ')} }`} counter accept` }];
+  });
+}
+
+export interface RpfSkip {
+  readonly iface: string;
+  readonly prefixes: readonly string[];
+}
+
 export interface StaticOptions {
+  /** Workload interfaces allowed to send from prefixes that do not route back to them. */
+  readonly rpfSkip?: readonly RpfSkip[];
   readonly family: IpFamily;
   readonly settings: DataplaneSettings;
   /** Chain names of the `*` host endpoint, when one exists; packets of unlisted interfaces go there. */
@@ -108,7 +124,7 @@ export function staticChains(opts: StaticOptions): StaticChain[] {
     { name: CHAIN.rawFailsafeOut, rules: [...failsafeRules(settings.failsafeOutbound, family, 'daddr', 'dport'), ...failsafeRules(settings.failsafeInbound, family, 'daddr', 'sport')] },
     { name: CHAIN.rawPrerouting, rules: [
       { body: clearAll },
-      ...fromWl.map((m) => ({ body: `${m} counter return` })),
+      ...fromWl.map((m) => ({ body: `${m} counter goto ${CHAIN.rawWlRpf}` })),
       { body: `counter jump ${CHAIN.rawFromHepDispatch}` },
       { body: `meta mark & ${ACCEPT} == ${ACCEPT} counter accept` },
     ] },
@@ -117,6 +133,16 @@ export function staticChains(opts: StaticOptions): StaticChain[] {
       { body: `counter jump ${CHAIN.rawToHepDispatch}` },
       { body: `meta mark & ${ACCEPT} == ${ACCEPT} counter accept` },
     ] },
+    // Strict reverse-path check for workloads: a source that does not route back out of the
+    // interface it came in on is spoofed, unless the endpoint may use it (allowSpoofedSourcePrefixes).
+    { name: CHAIN.rawWlRpf, rules: [
+      ...(family === 4
+        ? [{ body: 'ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 counter return', comment: 'Allow DHCP' }]
+        : [{ body: 'ip6 saddr :: icmpv6 type { 133, 135, 143 } counter return', comment: 'Allow duplicate address detection' }]),
+      { body: `counter jump ${CHAIN.rawRpfSkip}` },
+      { body: `fib saddr . iif oif 0 counter drop`, comment: 'Drop if source does not route back to the workload' },
+    ] },
+    { name: CHAIN.rawRpfSkip, rules: rpfSkipRules(opts.rpfSkip ?? [], family) },
     dispatch(CHAIN.rawFromHepDispatch, MAP.rawFromHepDispatch, 'iifname', wc ? [{ body: `counter goto ${wc.rawFh}` }] : []),
     dispatch(CHAIN.rawToHepDispatch, MAP.rawToHepDispatch, 'oifname', wc ? [{ body: `counter goto ${wc.rawTh}` }] : []),
     { name: CHAIN.manglePrerouting, rules: [

@@ -6,7 +6,7 @@ import { NetnsLab } from '../helpers/netns.js';
 import { NftablesDataplane } from '../../src/dataplane/nftables-dataplane.js';
 import { RouteManager } from '../../src/dataplane/routes.js';
 import type { DataplaneUpdate } from '../../src/calc/types.js';
-import { allowAllProfile, gnp, policy, rule, setId, tier, wep } from './fixtures.js';
+import { allowAllProfile, cidr, gnp, policy, rule, setId, tier, wep } from './fixtures.js';
 import { addPod, makeHost } from './pods.js';
 
 const A_IP = '10.65.0.1';
@@ -130,6 +130,30 @@ describe('nftables dataplane in a network namespace', () => {
     const s = await fresh.apply();
     assert.deepEqual({ readBack: s.readBack, commands: s.commands }, { readBack: true, commands: 0 });
   });
+
+  it('drops packets whose source does not route back to the workload, unless the endpoint may spoof it', async () => {
+    const spoofed = '10.65.0.77';
+    await lab.must(podA, ['ip', 'addr', 'add', `${spoofed}/32`, 'dev', 'eth0']);
+    const sendSpoofed = () => lab.exec(podA, ['sh', '-c', `echo x | nc -u -w1 -s ${spoofed} ${B_IP} 5000`]);
+    const drops = async (): Promise<number> => ruleCounter(host, 'raw-cali-wl-rpf', 'route back');
+    const before = await drops();
+    await sendSpoofed();
+    assert.ok((await drops()) > before);
+    feed({ type: 'workload-endpoint-update', endpoint: wep('caliA', [`${A_IP}/32`], { profileIds: ['kns.default'], allowSpoofedSourcePrefixes: [cidr(`${spoofed}/32`)] }) });
+    await program();
+    const after = await drops();
+    await sendSpoofed();
+    assert.equal(await drops(), after);
+    assert.ok((await ruleCounter(host, 'raw-cali-rpf-skip', '')) > 0);
+    feed({ type: 'workload-endpoint-update', endpoint: wep('caliA', [`${A_IP}/32`], { profileIds: ['kns.default'] }) });
+    await program();
+  });
+
+  async function ruleCounter(ns: string, chain: string, commentPart: string): Promise<number> {
+    const doc = JSON.parse(await lab.must(ns, ['nft', '-j', 'list', 'chain', 'ip', 'calico', chain])) as { nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[] };
+    const rules = doc.nftables.flatMap((i) => (i.rule === undefined ? [] : [i.rule])).filter((r) => (r.comment ?? '').includes(commentPart));
+    return rules.reduce((n, r) => n + r.expr.reduce((m, e) => m + (e.counter?.packets ?? 0), 0), 0);
+  }
 
   it('puts a counter on every rule it writes', async () => {
     const text = await lab.must(host, ['nft', 'list', 'table', 'ip', 'calico']);
