@@ -99,16 +99,28 @@ export function entityRuleBackendSelector(e: EntityRule, ns: string): string {
   return sel;
 }
 
+/**
+ * Policies repeat the same rule selectors many times over; a parsed selector
+ * is immutable, so one parse serves them all. Bounded: cleared when full.
+ */
+const parsed = new Map<string, Matcher>();
+const PARSED_LIMIT = 50_000;
+
 /** Parses a backend selector once; "" means no constraint (null). */
 export function compileBackendSelector(text: string, field: string): Matcher | null {
   if (text === '') return null;
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
   let sel;
   try {
     sel = parseSelector(text);
   } catch (err) {
     throw new SelectorError(field, `invalid selector ${JSON.stringify(text)}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return (item) => sel.evaluate(item.labels);
+  const matcher: Matcher = (item) => sel.evaluate(item.labels);
+  if (parsed.size >= PARSED_LIMIT) parsed.clear();
+  parsed.set(text, matcher);
+  return matcher;
 }
 
 /** The two selector sets Felix ends up with for one side of a rule. */
