@@ -244,7 +244,7 @@ export const anyIp = z.string().refine(isIp, { message: 'must be an IP address' 
 
 /** A Kubernetes Secret key reference (BGP passwords). */
 export const secretKeySelector = z.strictObject({
-  name: z.string(),
+  name: z.string().optional(),
   key: z.string(),
   optional: z.boolean().optional(),
 });

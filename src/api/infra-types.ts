@@ -16,7 +16,7 @@ export type ASNumber = number;
 export type PortOrRange = number | string;
 
 export interface SecretKeySelector {
-  readonly name: string;
+  readonly name?: string;
   readonly key: string;
   readonly optional?: boolean;
 }

@@ -22,7 +22,8 @@ const protoPort = z.strictObject({
   protocol: z.string().refine((p) => p === 'TCP' || p === 'UDP' || p === 'SCTP', {
     message: "protocol must be 'TCP' or 'UDP' or 'SCTP'.",
   }),
-  port: intIn(0, 65535),
+  // No omitempty in Go: a missing port reads as 0, which is accepted.
+  port: intIn(0, 65535).default(0),
   net: looseCidr.optional(),
 });
 
