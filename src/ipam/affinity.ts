@@ -203,7 +203,8 @@ export async function findUsableBlock(
     const claimed = b.affinity_claim_time === undefined ? 0 : Date.parse(b.affinity_claim_time);
     if (now - claimed < EMPTY_BLOCK_MIN_RECLAIM_AGE_MS) continue;
     const other = parseAffinity(b.affinity);
-    if (other === null) return b.cidr;
+    // An unaffine block has no owner to release it from (upstream refuses an empty host).
+    if (other === null) continue;
     const out = await releaseBlockAffinity(ctx, other, b.cidr, { requireEmpty: true, requiredSequenceNumber: b.sequenceNumber });
     if (out === 'released') return b.cidr;
   }
