@@ -68,6 +68,7 @@ export function staticChains(opts: StaticOptions): StaticChain[] {
   const fromWl = ifaceMatches('iifname', settings);
   const toWl = ifaceMatches('oifname', settings);
   const wc = opts.wildcardHep;
+  const notWl = (dir: 'iifname' | 'oifname'): string => settings.interfacePrefixes.map((p) => `${dir} != "${p}*" `).join('');
   const wlToHost: NftRule[] = [];
   if (family === 6) {
     // Neighbour discovery and MLD from workloads reach the host before any policy.
@@ -115,8 +116,9 @@ export function staticChains(opts: StaticOptions): StaticChain[] {
     dispatch(CHAIN.toWlDispatch, MAP.toWlDispatch, 'oifname', [{ body: `counter drop`, comment: 'Unknown interface' }]),
     dispatch(CHAIN.fromHepDispatch, MAP.fromHepDispatch, 'iifname', wc ? [{ body: `counter goto ${wc.fh}` }] : []),
     dispatch(CHAIN.toHepDispatch, MAP.toHepDispatch, 'oifname', wc ? [{ body: `counter goto ${wc.th}` }] : []),
-    dispatch(CHAIN.fromHepFwdDispatch, MAP.fromHepFwdDispatch, 'iifname', wc ? [{ body: `counter goto ${wc.fhfw}` }] : []),
-    dispatch(CHAIN.toHepFwdDispatch, MAP.toHepFwdDispatch, 'oifname', wc ? [{ body: `counter goto ${wc.thfw}` }] : []),
+    // The `*` host endpoint stands for host interfaces only, never for workload ones.
+    dispatch(CHAIN.fromHepFwdDispatch, MAP.fromHepFwdDispatch, 'iifname', wc ? [{ body: `${notWl('iifname')}counter goto ${wc.fhfw}` }] : []),
+    dispatch(CHAIN.toHepFwdDispatch, MAP.toHepFwdDispatch, 'oifname', wc ? [{ body: `${notWl('oifname')}counter goto ${wc.thfw}` }] : []),
     { name: CHAIN.failsafeIn, rules: failsafeRules(settings.failsafeInbound, family, 'saddr', 'dport') },
     { name: CHAIN.failsafeOut, rules: failsafeRules(settings.failsafeOutbound, family, 'daddr', 'dport') },
     // Untracked traffic has no conntrack to let replies back: raw failsafes also allow the other direction's replies.

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderEndpointChain, renderRuleChain, expandLogPrefix, type EndpointChainInput } from '../../src/dataplane/chains.js';
 import { dataplaneSettings } from '../../src/dataplane/config.js';
+import { staticChains } from '../../src/dataplane/static-chains.js';
 import { rule, tier } from './fixtures.js';
 
 const settings = dataplaneSettings();
@@ -108,5 +109,25 @@ describe('policy chains', () => {
 
   it('expand LogPrefix placeholders for tier, kind, name and namespace/name', () => {
     assert.equal(expandLogPrefix('%t %k %n %p', { kind: 'np', tier: 'sec', namespace: 'ns', name: 'x' }), 'sec np x ns/x');
+  });
+});
+
+describe('static chains', () => {
+  it('dispatch unknown workload interfaces to a drop (fail closed)', () => {
+    const chains = staticChains({ family: 4, settings });
+    const from = chains.find((c) => c.name === 'filter-cali-from-wl-dispatch');
+    assert.deepEqual(from?.rules.map((r) => r.body), ['counter iifname vmap @filter-cali-from-wl-dispatch', 'counter drop']);
+  });
+
+  it('send host interfaces without their own host endpoint to the * endpoint, never workload interfaces', () => {
+    const wc = { fh: 'F', th: 'T', fhfw: 'FF', thfw: 'TF', rawFh: 'RF', rawTh: 'RT', mangleFh: 'MF' };
+    const chains = staticChains({ family: 4, settings, wildcardHep: wc });
+    assert.deepEqual(chains.find((c) => c.name === 'filter-cali-from-hep-forward')?.rules.map((r) => r.body)[1], 'iifname != "cali*" counter goto FF');
+    assert.deepEqual(chains.find((c) => c.name === 'filter-cali-from-host-endpoint')?.rules.map((r) => r.body)[1], 'counter goto F');
+  });
+
+  it('apply DefaultEndpointToHostAction after the workload egress dispatch', () => {
+    const toHost = staticChains({ family: 4, settings: dataplaneSettings({ DefaultEndpointToHostAction: 'Return' }) }).find((c) => c.name === 'filter-cali-wl-to-host');
+    assert.deepEqual(toHost?.rules.map((r) => r.body), ['counter jump filter-cali-from-wl-dispatch', 'counter return']);
   });
 });
