@@ -1,15 +1,10 @@
 // FelixConfiguration merging: the cluster-wide `default` object, overridden
 // field by field by this host's `node.<hostname>` object. Values are passed
-// on as strings (Felix's config map), keyed by the v3 field names.
+// on as Felix's config map: Felix's parameter names, string values.
+import { felixConfigName, felixConfigValue } from './felix-config-names.js';
 import type { DataplaneConfig } from './types.js';
 
 type Spec = Readonly<Record<string, unknown>>;
-
-function asString(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
-}
 
 export class ConfigCalculator {
   private global: Spec | undefined;
@@ -31,8 +26,10 @@ export class ConfigCalculator {
   changed(): DataplaneConfig | undefined {
     const merged: Record<string, string> = {};
     for (const spec of [this.global, this.host]) {
-      for (const [k, v] of Object.entries(spec ?? {})) {
-        if (v !== undefined && v !== null) merged[k] = asString(v);
+      for (const [field, v] of Object.entries(spec ?? {})) {
+        const name = felixConfigName(field);
+        const value = felixConfigValue(name, v);
+        if (value !== undefined) merged[name] = value;
       }
     }
     const text = JSON.stringify(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -12,7 +12,7 @@ describe('Felix configuration', () => {
   it('per-host values win over the cluster default; other hosts are ignored', () => {
     const h = new Harness();
     h.load(set(felixConfig('default', { logSeverityScreen: 'Info', ipipEnabled: false })), set(felixConfig('node.node1', { logSeverityScreen: 'Debug' })), set(felixConfig('node.node2', { logSeverityScreen: 'Error' })));
-    assert.deepEqual([h.state.config?.['logSeverityScreen'], h.state.config?.['ipipEnabled']], ['Debug', 'false']);
+    assert.deepEqual([h.state.config?.['LogSeverityScreen'], h.state.config?.['IpInIpEnabled']], ['Debug', 'false']);
   });
 
   it('a change is sent once; an unrelated one not at all', () => {
@@ -22,6 +22,27 @@ describe('Felix configuration', () => {
     assert.deepEqual(h.flush(), []);
     h.feed(del(felixConfig('node.node1', {})));
     h.flush();
-    assert.equal(h.state.config?.['logSeverityScreen'], 'Info');
+    assert.equal(h.state.config?.['LogSeverityScreen'], 'Info');
+  });
+
+  it("values take Felix's names and v1 forms", () => {
+    const h = new Harness();
+    h.load(
+      set(
+        felixConfig('default', {
+          vxlanPort: 4790,
+          iptablesRefreshInterval: '1m30s',
+          iptablesLockProbeInterval: '50ms',
+          bpfEnabled: true,
+          failsafeInboundHostPorts: [{ protocol: 'TCP', port: 22 }, { protocol: 'UDP', port: 53, net: 'fd00::/8' }],
+          defaultEndpointToHostAction: 'Accept',
+        }),
+      ),
+    );
+    const c = h.state.config ?? {};
+    assert.deepEqual(
+      [c['VXLANPort'], c['IptablesRefreshInterval'], c['IptablesLockProbeIntervalMillis'], c['BPFEnabled'], c['FailsafeInboundHostPorts'], c['DefaultEndpointToHostAction']],
+      ['4790', '90', '50', 'true', 'tcp:22,udp:[fd00::/8]:53', 'Accept'],
+    );
   });
 });

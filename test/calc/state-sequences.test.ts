@@ -70,7 +70,7 @@ describe('state sequences', () => {
       { name: 'security', defaultAction: 'pass', ingressPolicies: ['gnp/security.deny-bad'], egressPolicies: [] },
       { name: 'default', defaultAction: 'deny', ingressPolicies: ['np/prod/allow-fe'], egressPolicies: ['knp/prod/k8s-web'] },
     ]);
-    assert.equal(s.config['logSeverityScreen'], 'Debug');
+    assert.equal(s.config['LogSeverityScreen'], 'Debug');
   });
 
   it('reversed order gives the same dataplane', () => {
