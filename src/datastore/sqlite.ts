@@ -5,8 +5,8 @@
 // process killed at any instant leaves either all of a write or none of it.
 // Watchers poll the change log from their revision; the log is trimmed, and a
 // watcher that fell behind the trimmed point is told to list again.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, watch as watchFs, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { CalicoError } from '../api/errors.js';
 import {
@@ -90,7 +90,10 @@ export class SqliteDatastore implements Datastore {
   private readonly db: Database.Database;
   private readonly pollIntervalMs: number;
   private readonly retention: number;
-  private readonly watches = new Set<Watch>();
+  /** Each open watch and how to make it poll now. */
+  private readonly watches = new Map<Watch, () => void>();
+  /** inotify on the file's directory: a commit by any process touches the WAL file. */
+  private walWatcher: FSWatcher | undefined;
   private readonly stmt;
 
   private constructor(db: Database.Database, options: SqliteOptions) {
@@ -275,6 +278,7 @@ export class SqliteDatastore implements Datastore {
         closed = true;
         if (timer !== undefined) clearTimeout(timer);
         this.watches.delete(watch);
+        if (this.watches.size === 0) this.stopWalWatcher();
       },
     };
     const poll = (): void => {
@@ -307,13 +311,46 @@ export class SqliteDatastore implements Datastore {
       }
       if (!closed) timer = setTimeout(poll, batch.rows.length === 1000 ? 0 : this.pollIntervalMs);
     };
-    this.watches.add(watch);
+    const wake = (): void => {
+      if (closed || timer === undefined) return;
+      clearTimeout(timer);
+      // A moment's grace: the WAL is written before the commit is published in the WAL index.
+      timer = setTimeout(poll, 2);
+    };
+    this.watches.set(watch, wake);
+    this.startWalWatcher();
     timer = setTimeout(poll, 0);
     return watch;
   }
 
+  /**
+   * Polling alone bounds the delay by the poll interval; waking on the WAL
+   * file's inotify events delivers another process's write within a
+   * millisecond or so. Polling stays as the fallback (inotify can overflow,
+   * and some filesystems have none).
+   */
+  private startWalWatcher(): void {
+    if (this.walWatcher !== undefined || this.path === ':memory:') return;
+    const wal = `${basename(this.path)}-wal`;
+    try {
+      this.walWatcher = watchFs(dirname(this.path), { persistent: false }, (_event, file) => {
+        if (file !== wal) return;
+        for (const wake of this.watches.values()) wake();
+      });
+      this.walWatcher.on('error', () => this.stopWalWatcher());
+    } catch {
+      this.walWatcher = undefined;
+    }
+  }
+
+  private stopWalWatcher(): void {
+    this.walWatcher?.close();
+    this.walWatcher = undefined;
+  }
+
   async close(): Promise<void> {
-    for (const w of [...this.watches]) w.close();
+    for (const w of [...this.watches.keys()]) w.close();
+    this.stopWalWatcher();
     if (this.db.open) this.db.close();
   }
 }

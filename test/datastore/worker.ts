@@ -5,7 +5,9 @@
 //   worker.ts create <name>                 create one GlobalNetworkSet
 //   worker.ts increment <name> <times>      CAS-increment label `counter`, retrying on conflict
 //   worker.ts churn <prefix>                create/update/delete forever (killed by the test)
-//   worker.ts write <prefix> <count>        create <count> GlobalNetworkSets, print ops/s
+//   worker.ts bench <prefix> <count>        print `ready`, wait for a line on stdin, then create
+//                                           <count> GlobalNetworkSets labelled with their send time
+//                                           (epoch ms) and print {start, end}
 import { CalicoError } from '../../src/api/errors.js';
 import { loadDatastoreConfig, openDatastore } from '../../src/datastore/index.js';
 import type { StoredResource } from '../../src/datastore/types.js';
@@ -53,11 +55,15 @@ try {
         if (i === 20) console.log('churning');
       }
     }
-    case 'write': {
+    case 'bench': {
       const count = Number(arg2);
-      const start = performance.now();
-      for (let i = 0; i < count; i++) await ds.create(netSet(`${arg1}-${i}`));
-      console.log(JSON.stringify({ writes: count, ms: performance.now() - start }));
+      const now = (): number => performance.timeOrigin + performance.now();
+      console.log('ready');
+      await new Promise((resolve) => process.stdin.once('data', resolve));
+      const start = now();
+      for (let i = 0; i < count; i++) await ds.create(netSet(`${arg1}-${i}`, { sent: now().toFixed(3) }));
+      console.log(JSON.stringify({ start, end: now() }));
+      process.stdin.destroy();
       break;
     }
     default:
