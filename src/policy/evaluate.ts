@@ -53,19 +53,13 @@ export function planFor(
   return plans;
 }
 
-type RuleOutcome = { readonly index: number; readonly action: 'Allow' | 'Deny' | 'Pass' } | null;
-
-function firstTerminal(rules: readonly CompiledRule[], pkt: PacketView, onLog: (index: number) => void): RuleOutcome {
-  for (let i = 0; i < rules.length; i++) {
+/** Index of the first rule at or after `from` that matches the packet, or -1. */
+function nextMatch(rules: readonly CompiledRule[], pkt: PacketView, from: number): number {
+  for (let i = from; i < rules.length; i++) {
     const r = rules[i];
-    if (r === undefined || !ruleMatches(r, pkt)) continue;
-    if (r.action === 'Log') {
-      onLog(i);
-      continue;
-    }
-    return { index: i, action: r.action };
+    if (r !== undefined && ruleMatches(r, pkt)) return i;
   }
-  return null;
+  return -1;
 }
 
 interface Outcome {
@@ -88,20 +82,25 @@ function walkTiers(
   for (const plan of plans) {
     const tier = plan.tier.name;
     let passed = false;
-    for (const pol of plan.policies) {
+    policies: for (const pol of plan.policies) {
       const rules = (direction === 'ingress' ? pol.ingress : pol.egress) ?? [];
-      const out = firstTerminal(rules, pkt, (ruleIndex) => trace.push({ step: 'log', tier, policy: pol.id, ruleIndex }));
-      if (out === null) {
-        trace.push({ step: 'no-rule-matched', tier, policy: pol.id });
-        continue;
+      for (let i = nextMatch(rules, pkt, 0); i >= 0; i = nextMatch(rules, pkt, i + 1)) {
+        const action = rules[i]?.action;
+        if (action === 'Log') {
+          trace.push({ step: 'log', tier, policy: pol.id, ruleIndex: i });
+          continue;
+        }
+        if (action === 'Pass') {
+          trace.push({ step: 'pass', tier, policy: pol.id, ruleIndex: i });
+          passed = true;
+          break policies;
+        }
+        if (action === 'Allow' || action === 'Deny') {
+          const decision: Decision = { by: 'rule', tier, policy: pol.id, ruleIndex: i, action, ...(forcedPass ? { stage } : {}) };
+          return { decision, allow: action === 'Allow' };
+        }
       }
-      if (out.action === 'Pass') {
-        trace.push({ step: 'pass', tier, policy: pol.id, ruleIndex: out.index });
-        passed = true;
-        break;
-      }
-      const decision: Decision = { by: 'rule', tier, policy: pol.id, ruleIndex: out.index, action: out.action, ...(forcedPass ? { stage } : {}) };
-      return { decision, allow: out.action === 'Allow' };
+      trace.push({ step: 'no-rule-matched', tier, policy: pol.id });
     }
     if (passed) continue;
     if (forcedPass || plan.tier.defaultAction === 'Pass') {
@@ -120,21 +119,26 @@ function walkProfiles(
   pkt: PacketView,
   trace: TraceStep[],
 ): Outcome {
-  for (const name of endpoint.profiles) {
+  profiles: for (const name of endpoint.profiles) {
     const prof = profiles.get(name);
     // Felix sends a deny-all placeholder for a referenced profile it does not know.
     if (prof === undefined) return { decision: { by: 'missing-profile', profile: name }, allow: false };
     const rules = direction === 'ingress' ? prof.ingress : prof.egress;
-    const out = firstTerminal(rules, pkt, (ruleIndex) => trace.push({ step: 'profile-log', profile: name, ruleIndex }));
-    if (out === null) {
-      trace.push({ step: 'profile-no-rule-matched', profile: name });
-      continue;
+    for (let i = nextMatch(rules, pkt, 0); i >= 0; i = nextMatch(rules, pkt, i + 1)) {
+      const action = rules[i]?.action;
+      if (action === 'Log') {
+        trace.push({ step: 'profile-log', profile: name, ruleIndex: i });
+        continue;
+      }
+      if (action === 'Pass') {
+        trace.push({ step: 'profile-pass', profile: name, ruleIndex: i });
+        continue profiles;
+      }
+      if (action === 'Allow' || action === 'Deny') {
+        return { decision: { by: 'profile-rule', profile: name, ruleIndex: i, action }, allow: action === 'Allow' };
+      }
     }
-    if (out.action === 'Pass') {
-      trace.push({ step: 'profile-pass', profile: name, ruleIndex: out.index });
-      continue;
-    }
-    return { decision: { by: 'profile-rule', profile: name, ruleIndex: out.index, action: out.action }, allow: out.action === 'Allow' };
+    trace.push({ step: 'profile-no-rule-matched', profile: name });
   }
   return { decision: { by: 'no-profile-allowed', profiles: endpoint.profiles }, allow: false };
 }
@@ -170,19 +174,13 @@ export function evaluateEndpoint(
   failsafes: HostFailsafes,
 ): DirectionVerdict {
   const trace: TraceStep[] = [];
-  const done = (o: Outcome): DirectionVerdict => ({
-    direction,
-    endpoint: endpoint.ref,
-    action: o.allow ? 'allow' : 'deny',
-    decision: o.decision,
-    trace,
-  });
+  let outcome: Outcome | null = null;
   if (endpoint.ref.kind === 'HostEndpoint') {
     const fs =
       direction === 'ingress' ? failsafeFor(failsafes.inbound, pkt, pkt.src) : failsafeFor(failsafes.outbound, pkt, pkt.dst);
-    if (fs !== null) return done({ decision: { by: 'failsafe', direction, entry: fs.text }, allow: true });
-    const early = walkTiers(plans.untracked, direction, 'untracked', pkt, trace) ?? walkTiers(plans.preDnat, direction, 'pre-dnat', pkt, trace);
-    if (early !== null) return done(early);
+    if (fs !== null) outcome = { decision: { by: 'failsafe', direction, entry: fs.text }, allow: true };
+    outcome ??= walkTiers(plans.untracked, direction, 'untracked', pkt, trace) ?? walkTiers(plans.preDnat, direction, 'pre-dnat', pkt, trace);
   }
-  return done(walkTiers(plans.normal, direction, 'normal', pkt, trace) ?? walkProfiles(endpoint, direction, profiles, pkt, trace));
+  outcome ??= walkTiers(plans.normal, direction, 'normal', pkt, trace) ?? walkProfiles(endpoint, direction, profiles, pkt, trace);
+  return { direction, endpoint: endpoint.ref, action: outcome.allow ? 'allow' : 'deny', decision: outcome.decision, trace };
 }

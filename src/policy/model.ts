@@ -178,23 +178,16 @@ export class PolicyModel {
   }
 
   private direction(direction: Direction, local: ResolvedPeer, remote: ResolvedPeer, pkt: PacketView): DirectionVerdict {
-    const notPoliced = (reason: NotPolicedReason): DirectionVerdict => ({
-      direction,
-      endpoint: local.endpoint?.ref ?? null,
-      action: 'allow',
-      decision: { by: 'not-policed', reason },
-      trace: [],
-    });
     const ep = local.endpoint;
-    if (ep === null) return notPoliced('not-a-calico-endpoint');
+    if (ep === null) return notPoliced(direction, null, 'not-a-calico-endpoint');
     const peer = remote.endpoint;
-    if (peer === ep) return notPoliced('same-endpoint');
+    if (peer === ep) return notPoliced(direction, ep, 'same-endpoint');
     const sameNode = peer !== null && peer.node !== undefined && peer.node === ep.node;
     if (sameNode && ep.ref.kind === 'HostEndpoint' && peer.ref.kind === 'WorkloadEndpoint' && direction === 'egress') {
-      return notPoliced('host-egress-to-local-workload');
+      return notPoliced(direction, ep, 'host-egress-to-local-workload');
     }
     if (sameNode && ep.ref.kind === 'WorkloadEndpoint' && peer.ref.kind === 'HostEndpoint' && direction === 'ingress') {
-      return notPoliced('host-to-local-workload');
+      return notPoliced(direction, ep, 'host-to-local-workload');
     }
     if (sameNode && ep.ref.kind === 'HostEndpoint' && peer.ref.kind === 'WorkloadEndpoint' && direction === 'ingress') {
       const action = this.options.defaultEndpointToHostAction ?? 'Drop';
@@ -282,10 +275,8 @@ export class PolicyModel {
     if (family === null) {
       return fail([fieldError('invalid-value', '', 'source and destination have no IP family in common')]);
     }
-    const pick = (p: { endpoint: EndpointInfo | null; ip: ParsedIp | null }): ParsedIp | undefined =>
-      p.ip ?? p.endpoint?.ips.find((x) => x.family === family);
-    const srcIp = pick(s.value);
-    const dstIp = pick(d.value);
+    const srcIp = addressFor(s.value, family);
+    const dstIp = addressFor(d.value, family);
     if (srcIp === undefined || dstIp === undefined || srcIp.family !== dstIp.family) {
       return fail([fieldError('invalid-value', '', 'source and destination have no IP family in common')]);
     }
@@ -313,6 +304,17 @@ export class PolicyModel {
     };
     return ok({ src: { endpoint: s.value.endpoint, ip: srcIp }, dst: { endpoint: d.value.endpoint, ip: dstIp }, pkt, packet });
   }
+}
+
+function notPoliced(direction: Direction, ep: EndpointInfo | null, reason: NotPolicedReason): DirectionVerdict {
+  return { direction, endpoint: ep?.ref ?? null, action: 'allow', decision: { by: 'not-policed', reason }, trace: [] };
+}
+
+/** The flow's own address for this side, else the endpoint's first address of the family. */
+function addressFor(p: { endpoint: EndpointInfo | null; ip: ParsedIp | null }, family: IpFamily): ParsedIp | undefined {
+  if (p.ip !== null) return p.ip;
+  for (const x of p.endpoint?.ips ?? []) if (x.family === family) return x;
+  return undefined;
 }
 
 function hasFamily(p: { endpoint: EndpointInfo | null; ip: ParsedIp | null }, f: IpFamily): boolean {
