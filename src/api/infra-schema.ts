@@ -106,13 +106,16 @@ export function goDuration(opts: DurationOptions = {}) {
   return z
     .string()
     .superRefine((s, ctx) => {
-      if (parseGoDuration(s) === null) {
+      const ns = parseGoDuration(s);
+      if (ns === null) {
         ctx.addIssue({ code: 'custom', message: `invalid duration "${s}" (expected a Go duration such as "90s" or "1m30s")` });
         return;
       }
+      // The CRD pattern is checked against Go's rendering, not the text given: "0.5s" passes as "500ms".
       const re = opts.pattern === 'whole-units' ? WHOLE_UNITS_RE : opts.pattern === 'decimal' ? DECIMAL_UNITS_RE : null;
-      if (re !== null && !re.test(s)) {
-        ctx.addIssue({ code: 'custom', message: `should match '${re.source}'` });
+      const shown = formatGoDuration(ns);
+      if (re !== null && !re.test(shown)) {
+        ctx.addIssue({ code: 'custom', message: `${shown} should match '${re.source}'` });
       }
     })
     .transform((s) => formatGoDuration(parseGoDuration(s) ?? 0n));

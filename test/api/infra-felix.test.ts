@@ -57,6 +57,10 @@ describe('FelixConfiguration fields', () => {
     assert.equal(valid({ defaultEndpointToHostAction: 'accept', logSeverityScreen: 'DEBUG' }).spec.defaultEndpointToHostAction, 'accept');
   });
 
+  it('checks the CRD duration pattern against Go\'s rendering: 0.5s passes as 500ms', () => {
+    assert.equal(valid({ iptablesRefreshInterval: '0.5s' }).spec.iptablesRefreshInterval, '500ms');
+  });
+
   it('renders durations as Go does', () => {
     const s = valid({ iptablesRefreshInterval: '90s', routeRefreshInterval: '3600s', ipsetsRefreshInterval: '0s', dataplaneWatchdogTimeout: '1.5s' }).spec;
     assert.deepEqual(
@@ -68,7 +72,10 @@ describe('FelixConfiguration fields', () => {
   const rejected: [string, Record<string, unknown>, string[]][] = [
     ['an unknown field', { iptablesRefreshIntervalSecs: 10 }, ['spec.iptablesRefreshIntervalSecs: unknown field "iptablesRefreshIntervalSecs"']],
     ['a number where a duration goes', { reportingInterval: 30 }, ['spec.reportingInterval: Invalid input: expected string, received number']],
-    ['a fractional duration where the CRD pattern wants whole units', { iptablesRefreshInterval: '1.5s' }, ["spec.iptablesRefreshInterval: should match '^([0-9]+(ms|s|m|h))*$'"]],
+    ['a fractional duration where the CRD pattern wants whole units', { iptablesRefreshInterval: '1.5s' }, ["spec.iptablesRefreshInterval: 1.5s should match '^([0-9]+(ms|s|m|h))*$'"]],
+    ['1500ms, which Go renders as 1.5s', { iptablesRefreshInterval: '1500ms' }, ["spec.iptablesRefreshInterval: 1.5s should match '^([0-9]+(ms|s|m|h))*$'"]],
+    ['serviceLoopPrevention in another case (the Go validator matches exactly)', { serviceLoopPrevention: 'drop' }, ['spec.serviceLoopPrevention: must be one of Drop, Reject, Disabled']],
+    ['an over-long NAT outgoing address', { natOutgoingAddress: '1'.repeat(46) }, ['spec.natOutgoingAddress: must be at most 45 characters', 'spec.natOutgoingAddress: is not a valid IP address']],
     ['an unknown endpoint-to-host action', { defaultEndpointToHostAction: 'Reject' }, ['spec.defaultEndpointToHostAction: must be one of Drop, Accept, Return (case-insensitive)']],
     ['an iptables backend in the wrong case (exact enum)', { iptablesBackend: 'nft' }, ['spec.iptablesBackend: must be one of Legacy, NFT, Auto']],
     ['a failsafe port without a valid protocol', { failsafeInboundHostPorts: [{ protocol: 'ICMP', port: 0 }] }, ["spec.failsafeInboundHostPorts[0].protocol: protocol must be 'TCP' or 'UDP' or 'SCTP'."]],

@@ -3,6 +3,7 @@
 // reference revision). Unknown fields are rejected by the strict object.
 import { z } from 'zod';
 import {
+  crdSelector,
   enumCI,
   enumOf,
   goDuration,
@@ -15,7 +16,6 @@ import {
   prometheusHost,
   regexpString,
 } from '../infra-schema.js';
-import { selectorString } from '../schema.js';
 import { parseCidr } from '../net.js';
 
 const protoPort = z.strictObject({
@@ -112,7 +112,7 @@ const dscp = z.union([intIn(0, 63), z.string()]).superRefine((v, ctx) => {
 });
 
 export const felixConfigurationSpecShape = {
-  nodeSelector: selectorString.optional(),
+  nodeSelector: crdSelector.optional(),
   useInternalDataplaneDriver: z.boolean().optional(),
   dataplaneDriver: z.string().optional(),
   dataplaneWatchdogTimeout: goDuration().optional(),
@@ -185,10 +185,10 @@ export const felixConfigurationSpecShape = {
   usageReportingInitialDelay: goDuration({ pattern: 'whole-units' }).optional(),
   usageReportingInterval: goDuration({ pattern: 'whole-units' }).optional(),
   natPortRange: portOrRange.optional(),
-  natOutgoingAddress: z.string().optional(), // family checked in felix-configuration.ts
+  natOutgoingAddress: z.string().max(45, { message: 'must be at most 45 characters' }).optional(), // family checked in felix-configuration.ts
   natOutgoingExclusions: enumOf(['IPPoolsOnly', 'IPPoolsAndHostIPs']).optional(),
-  deviceRouteSourceAddress: z.string().optional(),
-  deviceRouteSourceAddressIPv6: z.string().optional(),
+  deviceRouteSourceAddress: z.string().max(45, { message: 'must be at most 45 characters' }).optional(),
+  deviceRouteSourceAddressIPv6: z.string().max(45, { message: 'must be at most 45 characters' }).optional(),
   deviceRouteProtocol: intIn().optional(),
   removeExternalRoutes: z.boolean().optional(),
   programClusterRoutes: enumOf(['Enabled', 'Disabled', 'EnabledIPIPOnly', 'EnabledNoEncapOnly']).optional(),
@@ -287,8 +287,8 @@ export const felixConfigurationSpecShape = {
   wireguardHostEncryptionEnabled: z.boolean().optional(),
   wireguardKeepAlive: goDuration({ pattern: 'whole-units' }).optional(),
   awsSrcDstCheck: enumOf(['DoNothing', 'Enable', 'Disable']).optional(),
-  serviceLoopPrevention: enumCI(['Drop', 'Reject', 'Disabled']).optional(),
-  workloadSourceSpoofing: enumCI(['Disabled', 'Any']).optional(),
+  serviceLoopPrevention: enumOf(['Drop', 'Reject', 'Disabled']).optional(),
+  workloadSourceSpoofing: enumOf(['Disabled', 'Any']).optional(),
   mtuIfacePattern: regexpString.optional(),
   floatingIPs: enumOf(['Enabled', 'Disabled']).optional(),
   localSubnetL2Reachability: enumOf(['Disabled', 'PodsAndLoadBalancers']).optional(),
