@@ -55,6 +55,9 @@ export function renderRuleChain(
     });
     out.push(...rendered);
   });
+  // Names the owner in the listing, as Felix's first-rule comment does.
+  const first = out[0];
+  if (first !== undefined && first.comment === undefined) out[0] = { ...first, comment: `${owner.isProfile ? 'Profile' : 'Policy'} ${owner.id} ${dir}` };
   return out;
 }
 

@@ -41,7 +41,9 @@ export const NFT_NAME_MAX = 255;
  */
 export function lengthLimitedName(prefix: string, suffix: string, max = NFT_NAME_MAX): string {
   const whole = prefix + suffix;
-  if (whole.length < max || (whole.length === max && !suffix.startsWith('_'))) return whole;
+  // nft 1.0.6 text has no quoting for chain names: anything outside its identifier characters is hashed too.
+  const plain = /^[A-Za-z0-9/_.-]*$/.test(suffix);
+  if (plain && (whole.length < max || (whole.length === max && !suffix.startsWith('_')))) return whole;
   const digest = createHash('sha256').update(suffix).digest('base64url');
   return `${prefix}_${digest}`.slice(0, max);
 }

@@ -45,6 +45,10 @@ describe('names', () => {
     assert.equal(lengthLimitedName('cali-pi-', 'np/default/allow-dns', 28), 'cali-pi-np/default/allow-dns');
     assert.ok(policyChainName(`gnp/${'x'.repeat(300)}`, 'ingress').length <= 255);
   });
+
+  it('names with characters nft cannot parse unquoted are hashed', () => {
+    assert.match(policyChainName('gnp/a:b', 'ingress'), /^filter-cali-pi-_[A-Za-z0-9_-]+$/);
+  });
 });
 
 describe('dataplane settings', () => {
