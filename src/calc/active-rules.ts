@@ -3,8 +3,9 @@
 // least one local endpoint (or it carries AssumeNeededOnEveryNode); a profile
 // while a local endpoint references it. Matching runs through a LabelIndex
 // over local endpoints only, with profiles as label parents.
-import { parseSelector, type ParsedSelector } from '../selector/index.js';
+import type { ParsedSelector } from '../selector/index.js';
 import { LabelIndex } from './label-index.js';
+import { ALL_SELECTOR_TEXT, cachedSelector } from './selector-cache.js';
 import type { ModelEndpoint, ModelPolicy, ModelProfile } from './model.js';
 
 export interface ActiveRulesListener {
@@ -46,15 +47,8 @@ export class ActiveRulesCalculator {
   }
 
   onPolicyUpdate(key: string, policy: ModelPolicy | undefined): void {
-    let selector: ParsedSelector | undefined;
-    if (policy !== undefined) {
-      try {
-        selector = parseSelector(policy.selector);
-      } catch {
-        // A selector the update processor spliced into something unparseable: as if invalid.
-        selector = undefined;
-      }
-    }
+    // A selector the update processor spliced into something unparseable counts as invalid.
+    const selector: ParsedSelector | undefined = policy === undefined ? undefined : cachedSelector(policy.selector === '' ? ALL_SELECTOR_TEXT : policy.selector);
     if (policy === undefined || selector === undefined) {
       const old = this.policies.get(key);
       if (old === undefined) return;
