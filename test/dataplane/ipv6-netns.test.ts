@@ -2,8 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetnsLab } from '../helpers/netns.js';
-import { NftablesDataplane } from '../../src/dataplane/nftables-dataplane.js';
-import { RouteManager } from '../../src/dataplane/routes.js';
+import { LinuxDataplane } from '../../src/dataplane/index.js';
 import type { DataplaneUpdate } from '../../src/calc/types.js';
 import { allowAllProfile, cidr, gnp, policy, rule, setId, tier, wep } from './fixtures.js';
 import { addPod6, makeHost } from './pods.js';
@@ -16,15 +15,10 @@ describe('IPv6 workloads in a network namespace', () => {
   const lab = new NetnsLab('dpv6');
   let host = '';
   let podA = '';
-  let dp: NftablesDataplane;
-  let routes: RouteManager;
+  let dp: LinuxDataplane;
   const program = async (...us: DataplaneUpdate[]): Promise<void> => {
-    for (const u of us) {
-      dp.onUpdate(u);
-      routes.onUpdate(u);
-    }
+    for (const u of us) dp.onUpdate(u);
     await dp.apply();
-    await routes.apply();
   };
   const wep6 = (iface: string, ip: string, tiers = [] as ReturnType<typeof tier>[]) =>
     wep(iface, [], { ipv6Nets: [cidr(`${ip}/128`)], profileIds: ['kns.default'], tiers });
@@ -35,8 +29,7 @@ describe('IPv6 workloads in a network namespace', () => {
     const podB = await addPod6(lab, host, 'podB', 'caliB6', B6);
     await lab.listen(podB, 80);
     await lab.listen(podB, 81);
-    dp = new NftablesDataplane({ netns: host });
-    routes = new RouteManager({ netns: host });
+    dp = new LinuxDataplane({ netns: host });
     await program(
       allowAllProfile,
       { type: 'ipset-update', id: CLIENTS, setType: 'net', members: [`${A6}/128`, '10.65.0.1/32'] },
