@@ -47,10 +47,11 @@ const resourceName = z
   .refine(isDns1123Subdomain, { message: 'must be a lowercase RFC 1123 subdomain (a-z, 0-9, "-" and ".")' });
 
 const specSchema = z.strictObject({
-  node: resourceName.optional(),
+  node: resourceName.pipe(z.string().max(253, { message: 'must be at most 253 characters' })).optional(),
   nodeSelector: crdSelector.optional(),
   peerIP: z
     .string()
+    .max(64, { message: 'must be at most 64 characters' })
     .refine((s) => parsePeerIP(s) !== null, { message: 'must be an IP address, IPv4:port or [IPv6]:port' })
     .optional(),
   asNumber: asNumber.optional(),
@@ -64,7 +65,7 @@ const specSchema = z.strictObject({
   keepaliveTime: goDuration().optional(),
   numAllowedLocalASNumbers: intIn(-2147483648, 2147483647).optional(),
   ttlSecurity: intIn(0, 255).optional(),
-  reachableBy: anyIp.optional(),
+  reachableBy: z.string().max(64, { message: 'must be at most 64 characters' }).pipe(anyIp).optional(),
   filters: z.array(resourceName).optional(),
   localWorkloadSelector: crdSelector.optional(),
   reversePeering: enumOf(['Auto', 'Manual']).optional(),
