@@ -106,7 +106,8 @@ function showPolicies(model: PolicyModel, name: (r: EndpointRef) => string): voi
   for (const p of model.policies()) {
     const selected = model.selectedEndpoints(p.id).map(name);
     const tag = p.staged ? ' [staged: reported, never enforced]' : '';
-    console.log(`  ${pad(p.tier, 10)} ${pad(formatPolicyId(p.id), 38)} → ${selected.length === 0 ? '(nothing)' : selected.join(', ')}${tag}`);
+    const dirs = p.directions.join('+');
+    console.log(`  ${pad(p.tier, 10)} ${pad(formatPolicyId(p.id), 38)} ${pad(dirs, 15)} → ${selected.length === 0 ? '(nothing)' : selected.join(', ')}${tag}`);
   }
 }
 

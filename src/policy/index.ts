@@ -6,7 +6,7 @@
 // never match and are reported), DNAT (flows are post-DNAT), conntrack (every
 // flow is a new connection), host-to-own-address traffic over lo, and
 // addresses of hosts without a HostEndpoint (they count as outside addresses).
-export { buildPolicyModel, PolicyModel, endpointKey, formatEndpointRef, formatPolicyId } from './model.js';
+export { buildPolicyModel, PolicyModel, endpointKey, formatEndpointRef, formatPolicyId, type PolicySummary } from './model.js';
 export { defaultTypes } from './compile.js';
 export { namespaceProfile, serviceAccountProfile, podWorkloadEndpoint, type PodSpec } from './k8s.js';
 export { protocolNumber } from './rules.js';

@@ -54,6 +54,16 @@ class AddressMap<V> {
 /** Caches keyed by peer address see arbitrary outside addresses; past this many, start over. */
 const ADDRESS_CACHE_LIMIT = 1 << 16;
 
+export interface PolicySummary {
+  readonly id: PolicyId;
+  readonly tier: string;
+  readonly staged: boolean;
+  /** The directions the policy governs (its types, defaulted). */
+  readonly directions: readonly Direction[];
+  /** The rewritten selector Felix evaluates. */
+  readonly selector: string;
+}
+
 interface ResolvedPeer {
   readonly endpoint: EndpointInfo | null;
   readonly ip: ParsedIp | null;
@@ -111,8 +121,14 @@ export class PolicyModel {
   }
 
   /** Enforced and staged policies in evaluation order (tier, order, name tie-break). */
-  policies(): readonly { readonly id: PolicyId; readonly tier: string; readonly staged: boolean }[] {
-    return this.compiled.policies.map((p) => ({ id: p.id, tier: p.tier, staged: p.staged }));
+  policies(): readonly PolicySummary[] {
+    return this.compiled.policies.map((p) => ({
+      id: p.id,
+      tier: p.tier,
+      staged: p.staged,
+      directions: [...(p.ingress !== null ? ['ingress' as const] : []), ...(p.egress !== null ? ['egress' as const] : [])],
+      selector: p.selector,
+    }));
   }
 
   /** Tiers in evaluation order. */
