@@ -230,6 +230,15 @@ describe('explaining', () => {
     );
     assert.deepEqual(model.policiesFor(web, 'egress'), []);
   });
+  it('summarises each policy: tier, governed directions, and the selector Felix evaluates', () => {
+    assert.deepEqual(
+      model.policies().map((p) => [p.tier, p.id.name, p.directions.join('+'), p.selector]),
+      [
+        ['t1', 'passer', 'ingress', ''],
+        ['default', 'web-in', 'ingress', "(app == 'web') && projectcalico.org/namespace == 'prod'"],
+      ],
+    );
+  });
   it('explains a verdict in words, trace included', () => {
     assert.equal(
       explainVerdict(model.evaluate(tcp('dev/client', 'prod/web'))),
