@@ -12,6 +12,8 @@ export const DATASTORE_RETRIES = 100;
 export const MAX_RETRIES_MESSAGE = 'Max retries hit - excessive concurrent IPAM requests';
 
 export async function incrementHandleRecord(store: IpamStore, id: string, blockCidr: string, n: number): Promise<void> {
+  // Most handles are new (one per container): try the create first, and read only when it exists.
+  if (typeof (await store.createHandle(id, incrementHandle(emptyHandle(), blockCidr, n))) !== 'string') return;
   for (let i = 0; i < DATASTORE_RETRIES; i++) {
     const h = await store.getHandle(id);
     const out =
