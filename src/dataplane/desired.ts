@@ -54,6 +54,8 @@ export class DesiredModel {
   /** What each object rendered last time, so its removal or change drops exactly that. */
   private readonly ownedChains = new Map<string, string[]>();
   private readonly ownedEntries = new Map<string, MapEntry[]>();
+  private readonly chainOwner = new Map<string, string>();
+  private readonly entryOwner = new Map<string, string>();
   /** Sets that rules reference but the calc graph has not sent (yet): they exist empty. */
   private readonly placeholderSets = new Map<IpSetId, IpSetType>();
   /** Which policies and profiles reference each set, to re-render them when its nft set changes name. */
@@ -265,20 +267,29 @@ export class DesiredModel {
 
   /** Replaces what `owner` rendered before with `chains` ([name, rules-per-family]) in every family. */
   private renderOwner(owner: string, scope: RenderScope, chains: readonly [string, (f: IpFamily) => DesiredChain][], entries: readonly [MapEntry, string][] = []): void {
+    // Two endpoints can name the same interface for a moment (a pod recreated under a new ID):
+    // whoever rendered a chain or map entry last owns it, and an earlier owner's removal leaves it.
     for (const name of this.ownedChains.get(owner) ?? []) {
+      if (this.chainOwner.get(name) !== owner) continue;
       for (const fam of this.fams) fam.chains.delete(name);
+      this.chainOwner.delete(name);
       scope.chains.add(name);
     }
     for (const e of this.ownedEntries.get(owner) ?? []) {
+      const entryKey = `${e.map}|${e.key}`;
+      if (this.entryOwner.get(entryKey) !== owner) continue;
       for (const fam of this.fams) fam.maps.get(e.map)?.delete(e.key);
+      this.entryOwner.delete(entryKey);
       scope.maps.add(e.map);
     }
     for (const [name, render] of chains) {
       for (const fam of this.fams) fam.chains.set(name, render(fam.family === 'ip' ? 4 : 6));
+      this.chainOwner.set(name, owner);
       scope.chains.add(name);
     }
     for (const [e, verdict] of entries) {
       for (const fam of this.fams) fam.maps.get(e.map)?.set(e.key, verdict);
+      this.entryOwner.set(`${e.map}|${e.key}`, owner);
       scope.maps.add(e.map);
     }
     if (chains.length === 0) this.ownedChains.delete(owner);

@@ -72,6 +72,15 @@ describe('DesiredModel', () => {
     assert.equal(v4(m).maps.get('filter-cali-to-wl-dispatch')?.has('cali1'), false);
   });
 
+  it('keeps the chains and dispatch of an interface when an older endpoint that named it goes', () => {
+    const m = model();
+    m.onUpdate({ type: 'workload-endpoint-update', endpoint: wep('cali1', ['10.0.0.10/32'], { id: 'host1/k8s/default.new/eth0' }) });
+    m.onUpdate({ type: 'workload-endpoint-remove', id: wep('cali1', []).id });
+    m.render();
+    assert.equal(v4(m).chains.has('filter-cali-tw-cali1'), true);
+    assert.equal(v4(m).maps.get('filter-cali-to-wl-dispatch')?.get('cali1'), 'goto filter-cali-tw-cali1');
+  });
+
   it('re-renders endpoints when a policy they reference appears or goes', () => {
     const m = model();
     m.onUpdate({ type: 'policy-remove', id: gnp('web') });
