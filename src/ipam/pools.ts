@@ -3,9 +3,11 @@
 import { CalicoError } from '../api/errors.js';
 import { cidrContainsIp, cidrSize, familyBits, formatCidr, parseCidr, type Cidr, type IpFamily, type ParsedCidr, type ParsedIp } from '../api/net.js';
 import type { Labels } from '../api/meta.js';
+import type { AssignmentMode, IPPoolAllowedUse, IPPoolSpec } from '../api/infra-types.js';
 import { parseSelector } from '../selector/index.js';
 
-export type AllowedUse = 'Workload' | 'Tunnel' | 'LoadBalancer';
+/** The API's IPPool allowedUses values. */
+export type AllowedUse = IPPoolAllowedUse;
 
 /** What IPAM needs of an IPPool, with the client-side defaults applied. */
 export interface IpamPool {
@@ -16,20 +18,13 @@ export interface IpamPool {
   readonly nodeSelector: string;
   readonly namespaceSelector: string;
   readonly allowedUses: readonly AllowedUse[];
-  readonly assignmentMode: 'Automatic' | 'Manual';
+  readonly assignmentMode: AssignmentMode;
   /** Terminating, or a status condition Allocatable=False. */
   readonly unallocatable: boolean;
 }
 
-interface PoolSpecLike {
-  cidr?: unknown;
-  blockSize?: unknown;
-  disabled?: unknown;
-  nodeSelector?: unknown;
-  namespaceSelector?: unknown;
-  allowedUses?: unknown;
-  assignmentMode?: unknown;
-}
+/** A stored IPPool spec: the API's shape, but read defensively (defaults may not have been applied). */
+type PoolSpecLike = { readonly [K in keyof IPPoolSpec]?: unknown };
 
 interface PoolResourceLike {
   readonly metadata: { readonly name: string; readonly deletionTimestamp?: string };

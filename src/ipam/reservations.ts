@@ -1,6 +1,7 @@
 // IPReservations merged into one address filter (upstream addr_filter.go):
 // reserved addresses are never handed out by auto-assign, but a reservation
 // never removes an existing allocation and takes no part in compare-and-swap.
+import type { IPReservationSpec } from '../api/infra-types.js';
 import { cidrContainsCidr, cidrContainsIp, cidrsOverlap, parseCidr, type ParsedCidr, type ParsedIp } from '../api/net.js';
 
 export interface AddressFilter {
@@ -30,7 +31,7 @@ export const NO_RESERVATIONS: AddressFilter = addressFilter([]);
 export function reservedCidrsOf(specs: readonly unknown[]): string[] {
   const out: string[] = [];
   for (const spec of specs) {
-    const list = (spec as { reservedCIDRs?: unknown } | undefined)?.reservedCIDRs;
+    const list = (spec as { readonly [K in keyof IPReservationSpec]?: unknown } | undefined)?.reservedCIDRs;
     if (Array.isArray(list)) for (const c of list) if (typeof c === 'string') out.push(c);
   }
   return out;
