@@ -67,7 +67,12 @@ function readPem(what: string, pem: Pem | undefined): Buffer | undefined {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return (err instanceof Error ? err.message : String(err)).replace(/\s*Resolution note:\s*$/, '');
+}
+
+/** The client's per-member circuit breaker refused the call (cockatiel's BrokenCircuitError). */
+function isBrokenCircuit(err: unknown): boolean {
+  return err instanceof Error && ('isBrokenCircuitError' in err || err.message.includes('circuit breaker is open'));
 }
 
 function rev(s: string): number {
@@ -81,6 +86,8 @@ export class EtcdDatastore implements Datastore {
   private readonly budgetMs: number;
   private readonly watchReconnectMs: number;
   private readonly watches = new Set<Watch>();
+  /** The last error an etcd member gave, kept because an open circuit breaker hides it. */
+  private lastTransportError = '';
 
   private constructor(config: EtcdConfig, tuning: EtcdTuning) {
     this.endpoints = config.endpoints;
@@ -115,7 +122,10 @@ export class EtcdDatastore implements Datastore {
 
   private unavailable(err: unknown): CalicoError {
     if (err instanceof CalicoError) return err;
-    return new CalicoError('unavailable', `cannot reach etcd at ${this.endpoints.join(', ')}: ${errorText(err)}`);
+    const why = isBrokenCircuit(err)
+      ? this.lastTransportError || 'no member is answering'
+      : errorText(err);
+    return new CalicoError('unavailable', `cannot reach etcd at ${this.endpoints.join(', ')}: ${why}`);
   }
 
   /**
@@ -131,7 +141,9 @@ export class EtcdDatastore implements Datastore {
         return await attempt(ambiguous);
       } catch (err) {
         if (err instanceof CalicoError) throw err;
-        const transient = err instanceof Error && (isRecoverableError(err) || err.name === 'BrokenCircuitError');
+        if (!isBrokenCircuit(err)) this.lastTransportError = errorText(err);
+        // An open breaker means every member failed just now: give up at once rather than wait out the budget.
+        const transient = err instanceof Error && isRecoverableError(err) && !isBrokenCircuit(err);
         if (!transient || Date.now() + 50 >= deadline) throw this.unavailable(err);
         ambiguous = true;
         await sleep(Math.min(25 * 2 ** tries, 250));

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { CalicoError } from '../../src/api/errors.js';
 import { openDatastore } from '../../src/datastore/index.js';
 import { SqliteDatastore } from '../../src/datastore/sqlite.js';
-import { conformance } from './conformance.js';
+import { conformance, runWorker } from './conformance.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'calico-ds-'));
@@ -50,6 +50,13 @@ describe('sqlite datastore file', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('can be created by twelve processes at the same moment, each of them writing', async () => {
+    const path = dbPath();
+    const env = { DATASTORE_TYPE: 'sqlite', DATASTORE_PATH: path };
+    const revs = await Promise.all(Array.from({ length: 12 }, (_, i) => runWorker(env, ['create', `n${i}`])));
+    assert.deepEqual(revs.map((r) => Number(r.trim())).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i + 1));
   });
 
   it('that cannot be opened fails unavailable naming the path', async () => {
