@@ -239,5 +239,26 @@ export function clientScenarios(backend: string, tempStore: () => Promise<TempSt
       assert.equal(blocks[0]?.value.affinity, null);
       assert.equal((await ipam.ipsByHandle('a')).length, 1);
     });
+    test('with an IP cooldown a released address is not handed out again until the cooldown has passed', async (t) => {
+      const { ipam, advance } = await setup(t, { p: { cidr: '10.0.0.0/30', blockSize: 30 } });
+      await ipam.updateConfig((c) => ({ ...c, ipCooldownSeconds: 60 }));
+      await ipam.autoAssign(v4(4, 'node-a', 'a'));
+      await ipam.releaseIps([{ address: '10.0.0.2' as never }]);
+      await assert.rejects(ipam.getAssignmentAttributes('10.0.0.2'), /address 10\.0\.0\.2 is in cooldown/);
+      assert.equal((await ipam.autoAssign(v4(1, 'node-a', 'b'))).ipv4.ips.length, 0);
+      advance(60_000);
+      assert.deepEqual((await ipam.autoAssign(v4(1, 'node-a', 'c'))).ipv4.ips, ['10.0.0.2/30']);
+    });
+
+    test('a release carrying a stale sequence number fails and releases nothing', async (t) => {
+      const { ipam } = await setup(t, { p: { cidr: '10.0.0.0/30', blockSize: 30 } });
+      await ipam.autoAssign(v4(4, 'node-a', 'old'));
+      const [block] = await ipam.store.listBlocks();
+      const staleSeq = block?.value.sequenceNumberForAllocation['1'] ?? 0;
+      await ipam.releaseIps([{ address: '10.0.0.1' as never }]);
+      await ipam.autoAssign(v4(1, 'node-a', 'new'));
+      await assert.rejects(ipam.releaseIps([{ address: '10.0.0.1' as never, handle: 'old', sequenceNumber: staleSeq }]), { code: 'conflict' });
+      assert.equal((await ipam.getAssignmentAttributes('10.0.0.1')).handle_id, 'new');
+    });
   });
 }
