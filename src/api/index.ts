@@ -23,7 +23,7 @@ export {
 } from './decode.js';
 export { loadAll, loadManifests, manifestFiles, type LoadOptions } from './load.js';
 export { encodeResources, resourceList, toJson, toYaml, type OutputFormat, type ResourceList } from './encode.js';
-export { formatGoDuration, parseAsNumber, parseGoDuration } from './infra-schema.js';
+export { formatGoDuration, parseAsNumber, parseGoDuration } from './go-values.js';
 
 export {
   DEFAULT_ALLOWED_USES,

@@ -6,7 +6,7 @@ import { ipamConfigurationKind } from '../../src/api/kinds/ipam-configuration.js
 import { clusterInformationKind } from '../../src/api/kinds/cluster-information.js';
 import { calicoNodeStatusKind } from '../../src/api/kinds/calico-node-status.js';
 import { kubeControllersConfigurationKind } from '../../src/api/kinds/kube-controllers-configuration.js';
-import { formatGoDuration, parseAsNumber, parseGoDuration } from '../../src/api/infra-schema.js';
+import { formatGoDuration, parseAsNumber, parseGoDuration } from '../../src/api/go-values.js';
 import type { KindDefinition } from '../../src/api/kind.js';
 
 function doc(kind: string, body: Record<string, unknown>, name = 'x'): unknown {

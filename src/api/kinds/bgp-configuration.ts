@@ -7,7 +7,6 @@ import { parseCidr } from '../net.js';
 import {
   anyIpOfFamily,
   asNumber,
-  defineKind,
   enumCI,
   enumOf,
   envelope,
@@ -15,9 +14,8 @@ import {
   intIn,
   secretKeySelector,
   strictNet,
-  type Fields,
-  type Issues,
 } from '../infra-schema.js';
+import { defineKind, type Fields, type Issues } from '../infra-kind.js';
 import type { BGPConfiguration, BGPConfigurationSpec } from '../infra-types.js';
 
 const LOG_SEVERITIES = ['Trace', 'Debug', 'Info', 'Warning', 'Error', 'Fatal'] as const;

@@ -2,15 +2,8 @@
 // name from BGPPeers and rendered into BIRD filter functions.
 import { z } from 'zod';
 import { parseCidr, parseIp } from '../net.js';
-import {
-  asNumber,
-  defineKind,
-  enumOf,
-  envelope,
-  intIn,
-  type Fields,
-  type Issues,
-} from '../infra-schema.js';
+import { asNumber, enumOf, envelope, intIn } from '../infra-schema.js';
+import { defineKind, type Fields, type Issues } from '../infra-kind.js';
 import { communityValueError } from './bgp-configuration.js';
 import type { BGPFilter } from '../infra-types.js';
 

@@ -4,19 +4,9 @@
 import { z } from 'zod';
 import { isDns1123Subdomain } from '../schema.js';
 import { parseIp, type ParsedIp } from '../net.js';
-import {
-  anyIp,
-  asNumber,
-  crdSelector,
-  defineKind,
-  enumOf,
-  envelope,
-  goDuration,
-  intIn,
-  parseAsNumber,
-  type Fields,
-  type Issues,
-} from '../infra-schema.js';
+import { anyIp, asNumber, crdSelector, enumOf, envelope, goDuration, intIn } from '../infra-schema.js';
+import { parseAsNumber } from '../go-values.js';
+import { defineKind, type Fields, type Issues } from '../infra-kind.js';
 import { bgpPassword } from './bgp-configuration.js';
 import type { BGPPeer } from '../infra-types.js';
 

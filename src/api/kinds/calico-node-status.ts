@@ -2,7 +2,8 @@
 // and route state every updatePeriodSeconds; calico-node fills the status.
 import { z } from 'zod';
 import { isDns1123Subdomain, uniqueList } from '../schema.js';
-import { anyIp, defineKind, enumOf, envelopeWithStatus, intIn } from '../infra-schema.js';
+import { anyIp, enumOf, envelopeWithStatus, intIn } from '../infra-schema.js';
+import { defineKind } from '../infra-kind.js';
 import type { CalicoNodeStatus } from '../infra-types.js';
 
 const daemon = z.strictObject({

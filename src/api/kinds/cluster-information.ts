@@ -1,7 +1,8 @@
 // ClusterInformation: the cluster's identity and readiness, written by
 // Calico itself (calicoctl refuses to apply or replace it).
 import { z } from 'zod';
-import { defineKind, envelope } from '../infra-schema.js';
+import { envelope } from '../infra-schema.js';
+import { defineKind } from '../infra-kind.js';
 import type { ClusterInformation } from '../infra-types.js';
 
 const schema: z.ZodType<ClusterInformation> = envelope({

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { isDns1123Label } from '../schema.js';
 import { parseIp } from '../net.js';
-import { defineKind, envelope, type Fields, type Issues } from '../infra-schema.js';
+import { envelope } from '../infra-schema.js';
+import { defineKind, type Fields, type Issues } from '../infra-kind.js';
 import { felixConfigurationSpecObject } from './felix-configuration-fields.js';
 import type { FelixConfiguration, FelixConfigurationSpec } from '../infra-types.js';
 

@@ -4,16 +4,8 @@
 // the defaulted values as Calico judges them (defaults come first there).
 import { z } from 'zod';
 import { uniqueList } from '../schema.js';
-import {
-  conditionSchema,
-  crdSelector,
-  defineKind,
-  enumOf,
-  envelopeWithStatus,
-  intIn,
-  type Fields,
-  type Issues,
-} from '../infra-schema.js';
+import { conditionSchema, crdSelector, enumOf, envelopeWithStatus, intIn } from '../infra-schema.js';
+import { defineKind, type Fields, type Issues } from '../infra-kind.js';
 import { cidrContainsIp, cidrsOverlap, formatCidr, parseCidr, parseIp, type IpFamily } from '../net.js';
 import { fieldError, type FieldError } from '../errors.js';
 import type { EncapMode, IPPool, IPPoolAllowedUse, IPPoolSpec } from '../infra-types.js';

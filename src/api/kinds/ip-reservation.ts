@@ -1,7 +1,8 @@
 // IPReservation: addresses Calico IPAM must never hand out. Entries are
 // CIDRs or bare IPs; host bits are allowed (Calico's "cidrs" rule).
 import { z } from 'zod';
-import { defineKind, envelope, looseCidr } from '../infra-schema.js';
+import { envelope, looseCidr } from '../infra-schema.js';
+import { defineKind } from '../infra-kind.js';
 import type { IPReservation } from '../infra-types.js';
 
 const schema: z.ZodType<IPReservation> = envelope({

@@ -1,7 +1,8 @@
 // IPAMConfiguration: the cluster's IPAM settings, a singleton named
 // `default` (the client refuses any other name on create).
 import { z } from 'zod';
-import { defineKind, enumOf, envelope, intIn } from '../infra-schema.js';
+import { enumOf, envelope, intIn } from '../infra-schema.js';
+import { defineKind } from '../infra-kind.js';
 import type { IPAMConfiguration, IPAMConfigurationSpec } from '../infra-types.js';
 
 const schema: z.ZodType<IPAMConfiguration> = envelope({

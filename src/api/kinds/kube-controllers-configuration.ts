@@ -3,7 +3,16 @@
 import { z } from 'zod';
 import { isDns1123Subdomain } from '../schema.js';
 import { annotationsSchema, labelsSchema } from '../metadata-schema.js';
-import { crdSelector, defineKind, enumOf, envelopeWithStatus, goDuration, intIn, looseCidr, regexpString } from '../infra-schema.js';
+import {
+  crdSelector,
+  enumOf,
+  envelopeWithStatus,
+  goDuration,
+  intIn,
+  looseCidr,
+  regexpString,
+} from '../infra-schema.js';
+import { defineKind } from '../infra-kind.js';
 import type { KubeControllersConfiguration, KubeControllersConfigurationSpec } from '../infra-types.js';
 
 const mode = enumOf(['Enabled', 'Disabled']);

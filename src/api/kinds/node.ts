@@ -2,16 +2,8 @@
 // addresses, written by node startup and the tunnel address allocator.
 import { z } from 'zod';
 import { isDns1123Subdomain } from '../schema.js';
-import {
-  anyIpOfFamily,
-  asNumber,
-  cidrOfFamily,
-  defineKind,
-  envelopeWithStatus,
-  strictNet,
-  type Fields,
-  type Issues,
-} from '../infra-schema.js';
+import { anyIpOfFamily, asNumber, cidrOfFamily, envelopeWithStatus, strictNet } from '../infra-schema.js';
+import { defineKind, type Fields, type Issues } from '../infra-kind.js';
 import type { Node } from '../infra-types.js';
 
 // Go's net.ParseMAC forms: 6- or 8-byte, separated by ':' or '-', or dotted groups of four hex digits.
