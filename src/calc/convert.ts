@@ -72,6 +72,9 @@ const MODEL_KIND: Readonly<Record<string, ModelKind>> = {
   FelixConfiguration: 'felix-config',
 };
 
+/** The datastore kinds the calc graph reads: what the agent should list and watch. */
+export const CALC_KINDS: readonly string[] = Object.keys(MODEL_KIND);
+
 /** The deletion of whatever `key` named (staged policies and other kinds are ignored). */
 export function deletionOf(key: ResourceKey): ModelUpdate {
   const kind = MODEL_KIND[key.kind] ?? 'ignored';
