@@ -16,6 +16,7 @@ export interface TierPlan {
 function inStage(p: CompiledPolicy, stage: PolicyStage): boolean {
   if (stage === 'untracked') return p.doNotTrack;
   if (stage === 'pre-dnat') return p.preDNAT && !p.doNotTrack;
+  if (stage === 'forward') return p.applyOnForward && !p.doNotTrack && !p.preDNAT;
   return !p.doNotTrack && !p.preDNAT;
 }
 
@@ -78,7 +79,7 @@ function walkTiers(
   pkt: PacketView,
   trace: TraceStep[],
 ): Outcome | null {
-  const forcedPass = stage !== 'normal';
+  const forcedPass = stage === 'untracked' || stage === 'pre-dnat';
   for (const plan of plans) {
     const tier = plan.tier.name;
     let passed = false;
@@ -96,7 +97,7 @@ function walkTiers(
           break policies;
         }
         if (action === 'Allow' || action === 'Deny') {
-          const decision: Decision = { by: 'rule', tier, policy: pol.id, ruleIndex: i, action, ...(forcedPass ? { stage } : {}) };
+          const decision: Decision = { by: 'rule', tier, policy: pol.id, ruleIndex: i, action, ...(stage !== 'normal' ? { stage } : {}) };
           return { decision, allow: action === 'Allow' };
         }
       }
@@ -157,6 +158,7 @@ export interface EndpointPlans {
   /** Only for host endpoints; empty otherwise. */
   readonly untracked: readonly TierPlan[];
   readonly preDnat: readonly TierPlan[];
+  readonly forward: readonly TierPlan[];
   readonly normal: readonly TierPlan[];
 }
 
@@ -183,4 +185,32 @@ export function evaluateEndpoint(
   }
   outcome ??= walkTiers(plans.normal, direction, 'normal', pkt, trace) ?? walkProfiles(endpoint, direction, profiles, pkt, trace);
   return { direction, endpoint: endpoint.ref, action: outcome.allow ? 'allow' : 'deny', decision: outcome.decision, trace };
+}
+
+/**
+ * A packet routed through host endpoint `hep` (arriving on it: `ingress`;
+ * leaving on it: `egress`). Arriving packets meet the untracked and preDNAT
+ * tiers first; an Allow there skips the forward policy. Forward tiers end in
+ * the tier's own default action, but a host endpoint without any forward
+ * tiers lets forwarded traffic through, and so does a walk no tier decided
+ * (felix/rules/endpoints.go; no failsafes and no profiles on this path).
+ */
+export function evaluateForward(
+  hep: EndpointInfo,
+  direction: Direction,
+  plans: EndpointPlans,
+  hasForwardTiers: boolean,
+  pkt: PacketView,
+): DirectionVerdict {
+  const trace: TraceStep[] = [];
+  let outcome: Outcome | null = null;
+  if (direction === 'ingress') {
+    outcome = walkTiers(plans.untracked, direction, 'untracked', pkt, trace) ?? walkTiers(plans.preDnat, direction, 'pre-dnat', pkt, trace);
+  }
+  if (outcome === null && !hasForwardTiers) outcome = { decision: { by: 'forward-allowed', reason: 'no-forward-policy' }, allow: true };
+  outcome ??= walkTiers(plans.forward, direction, 'forward', pkt, trace) ?? {
+    decision: { by: 'forward-allowed', reason: 'passed-through' },
+    allow: true,
+  };
+  return { direction, endpoint: hep.ref, action: outcome.allow ? 'allow' : 'deny', decision: outcome.decision, trace };
 }

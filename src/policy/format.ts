@@ -7,7 +7,7 @@ import type { Decision, DirectionVerdict, TraceStep, Verdict } from './types.js'
 export function formatDecision(d: Decision): string {
   switch (d.by) {
     case 'rule': {
-      const stage = d.stage === 'untracked' ? 'untracked ' : d.stage === 'pre-dnat' ? 'preDNAT ' : '';
+      const stage = d.stage === 'untracked' ? 'untracked ' : d.stage === 'pre-dnat' ? 'preDNAT ' : d.stage === 'forward' ? 'forward ' : '';
       return `${stage}tier ${d.tier}, ${formatPolicyId(d.policy)} rule ${d.ruleIndex}: ${d.action}`;
     }
     case 'failsafe':
@@ -22,6 +22,8 @@ export function formatDecision(d: Decision): string {
       return d.profiles.length === 0 ? 'no policy and no profile: Deny' : 'no profile allowed: Deny';
     case 'not-policed':
       return `not policed (${d.reason})`;
+    case 'forward-allowed':
+      return d.reason === 'no-forward-policy' ? 'forwarded: no applyOnForward policy, allowed' : 'forwarded: no forward tier decided, allowed';
     case 'endpoint-to-host-action':
       return `DefaultEndpointToHostAction ${d.action}`;
   }
@@ -56,8 +58,9 @@ export function explainVerdict(v: Verdict): string {
   const p = v.packet;
   const ports = p.dstPort !== undefined ? ` ${p.srcPort ?? '*'} → ${p.dstPort}` : '';
   const lines = [`${p.srcIp} → ${p.dstIp} proto ${p.protocol}${ports}: ${v.action.toUpperCase()}`];
-  for (const d of [v.egress, v.ingress]) {
-    lines.push(`  ${formatDirection(d)}`);
+  const forward = [v.forward?.from, v.forward?.to].flatMap((d) => (d === undefined ? [] : [d]));
+  for (const d of [v.egress, ...forward, v.ingress]) {
+    lines.push(`  ${d === v.egress || d === v.ingress ? '' : 'forwarded, '}${formatDirection(d)}`);
     for (const s of d.trace) lines.push(`    · ${formatTraceStep(s)}`);
   }
   return lines.join('\n');

@@ -1,11 +1,12 @@
 // Public surface of the reference policy model: a pure function of Calico
 // resources and one flow, giving Felix's verdict per direction and why.
 //
-// Not modelled (yet): forwarded traffic through a host endpoint (applyOnForward
-// / forward tiers), Service matches in rules (need EndpointSlices; such rules
-// never match and are reported), DNAT (flows are post-DNAT), conntrack (every
-// flow is a new connection), host-to-own-address traffic over lo, and
-// addresses of hosts without a HostEndpoint (they count as outside addresses).
+// Not modelled (yet): Service matches in rules (they need EndpointSlices; such
+// rules never match and are reported), DNAT (flows are post-DNAT), conntrack
+// (every flow is a new connection), host-to-own-address traffic over lo,
+// addresses of hosts without a HostEndpoint (they count as outside addresses),
+// which host endpoint forwarded traffic crosses (the flow names it: Flow.via),
+// IPVS and BPF-dataplane specifics.
 export { buildPolicyModel, PolicyModel, endpointKey, formatEndpointRef, formatPolicyId, type PolicySummary } from './model.js';
 export { defaultTypes } from './compile.js';
 export { namespaceProfile, serviceAccountProfile, podWorkloadEndpoint, type PodSpec } from './k8s.js';

@@ -3,7 +3,7 @@
 import { CalicoError, fail, fieldError, ok, type Result } from '../api/errors.js';
 import { formatIp, parseIp, type IpFamily, type ParsedIp } from '../api/net.js';
 import { compileResources, type CompiledPolicy, type CompiledResources, type CompiledTier, type EndpointInfo } from './compile.js';
-import { evaluateEndpoint, planFor, type EndpointPlans, type HostFailsafes } from './evaluate.js';
+import { evaluateEndpoint, evaluateForward, planFor, type EndpointPlans, type HostFailsafes } from './evaluate.js';
 import { DEFAULT_FAILSAFE_INBOUND, DEFAULT_FAILSAFE_OUTBOUND, parseFailsafe } from './failsafe.js';
 import { protocolNumber, type AddressOwner, type PacketView } from './rules.js';
 import type {
@@ -163,8 +163,32 @@ export class PolicyModel {
     const { src, dst, pkt, packet } = resolved.value;
     const egress = this.direction('egress', src, dst, pkt);
     const ingress = this.direction('ingress', dst, src, pkt);
-    const action = egress.action === 'allow' && ingress.action === 'allow' ? 'allow' : 'deny';
-    return ok({ action, packet, egress, ingress });
+    const via = this.resolveVia(flow);
+    if (!via.ok) return via;
+    const forward: { from?: DirectionVerdict; to?: DirectionVerdict } = {};
+    if (via.value.from !== undefined) forward.from = this.forwarded(via.value.from, 'ingress', pkt);
+    if (via.value.to !== undefined) forward.to = this.forwarded(via.value.to, 'egress', pkt);
+    const all = [egress, ingress, forward.from, forward.to];
+    const action = all.every((d) => d === undefined || d.action === 'allow') ? 'allow' : 'deny';
+    return ok({ action, packet, egress, ingress, ...(flow.via !== undefined ? { forward } : {}) });
+  }
+
+  private resolveVia(flow: Flow): Result<{ from?: EndpointInfo; to?: EndpointInfo }> {
+    const out: { from?: EndpointInfo; to?: EndpointInfo } = {};
+    for (const side of ['from', 'to'] as const) {
+      const name = flow.via?.[side];
+      if (name === undefined) continue;
+      const hep = this.hosts.get(name);
+      if (hep === undefined) return fail([fieldError('not-found', `via.${side}`, `no HostEndpoint ${name}`)]);
+      out[side] = hep;
+    }
+    return ok(out);
+  }
+
+  private forwarded(hep: EndpointInfo, direction: Direction, pkt: PacketView): DirectionVerdict {
+    const plans = this.planOf(hep, direction);
+    const other = this.planOf(hep, direction === 'ingress' ? 'egress' : 'ingress');
+    return evaluateForward(hep, direction, plans, plans.forward.length + other.forward.length > 0, pkt);
   }
 
   private findPolicy(id: PolicyId): CompiledPolicy | undefined {
@@ -186,6 +210,7 @@ export class PolicyModel {
       plan = {
         untracked: host ? planFor(ep, direction, 'untracked', policies, this.tierByName) : [],
         preDnat: host ? planFor(ep, direction, 'pre-dnat', policies, this.tierByName) : [],
+        forward: host ? planFor(ep, direction, 'forward', policies, this.tierByName) : [],
         normal: planFor(ep, direction, 'normal', policies, this.tierByName),
       };
       cache.set(ep, plan);

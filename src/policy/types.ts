@@ -57,6 +57,13 @@ export interface Flow {
   readonly srcPort?: number;
   readonly dstPort?: number;
   readonly icmp?: { readonly type: number; readonly code?: number };
+  /**
+   * Host endpoints the packet is routed through (names), for traffic that
+   * enters or leaves a host on a host endpoint's interface without being
+   * addressed to the host itself: their untracked, preDNAT and forward
+   * (applyOnForward) policies apply.
+   */
+  readonly via?: { readonly from?: string; readonly to?: string };
 }
 
 /** The packet a flow resolves to: family-consistent addresses and a protocol number. */
@@ -85,9 +92,10 @@ export type NotPolicedReason =
  * Which set of tiers a policy runs in: `normal` (filter table) for every
  * endpoint; host endpoints also have `untracked` (doNotTrack, raw table, before
  * conntrack) and `pre-dnat` (mangle PREROUTING, ingress only) tiers, which run
- * first and end in Pass rather than a drop.
+ * first and end in Pass rather than a drop, and `forward` tiers (applyOnForward
+ * policies) for traffic routed through the host.
  */
-export type PolicyStage = 'normal' | 'untracked' | 'pre-dnat';
+export type PolicyStage = 'normal' | 'untracked' | 'pre-dnat' | 'forward';
 
 /** A compiled Felix failsafe entry (FailsafeInboundHostPorts / FailsafeOutboundHostPorts). */
 export interface FailsafePort {
@@ -119,6 +127,12 @@ export type Decision =
   /** No tier decided and no profile allowed: the endpoint's final drop. */
   | { readonly by: 'no-profile-allowed'; readonly profiles: readonly string[] }
   | { readonly by: 'not-policed'; readonly reason: NotPolicedReason }
+  /**
+   * Forwarded through a host endpoint and not dropped there: it has no
+   * applyOnForward policy at all (allowed by default), or its forward tiers
+   * passed the packet on.
+   */
+  | { readonly by: 'forward-allowed'; readonly reason: 'no-forward-policy' | 'passed-through' }
   /** Workload to its own host: workload egress allowed it, then Felix's DefaultEndpointToHostAction. */
   | { readonly by: 'endpoint-to-host-action'; readonly action: EndpointToHostAction };
 
@@ -149,6 +163,8 @@ export interface Verdict {
   readonly packet: Packet;
   readonly egress: DirectionVerdict;
   readonly ingress: DirectionVerdict;
+  /** Present when the flow names host endpoints it is forwarded through (Flow.via). */
+  readonly forward?: { readonly from?: DirectionVerdict; readonly to?: DirectionVerdict };
 }
 
 /** Felix's DefaultEndpointToHostAction; Felix defaults to Drop, most installers set Accept. */

@@ -167,3 +167,43 @@ describe('host endpoints', () => {
     assert.equal(accept.action, 'allow');
   });
 });
+
+describe('traffic forwarded through a host endpoint (Flow.via)', () => {
+  const fwd = (extra: PolicyResource[], src: string, dst: string, via: { from?: string; to?: string }, port = 80) =>
+    buildPolicyModel([...base, ...extra]).evaluate({ ...tcp(src, dst, port), via });
+  const onForward = (name: string, spec: Omit<Parameters<typeof gnp>[1], 'applyOnForward'>) =>
+    gnp(name, { selector: 'has(host)', applyOnForward: true, ...spec });
+
+  it('a host endpoint without applyOnForward policies lets forwarded traffic through, whatever its normal policy', () => {
+    const v = fwd([gnp('hosts', { selector: 'has(host)', types: ['Ingress', 'Egress'] })], '203.0.113.5', 'prod/web', { from: 'node1-eth0' });
+    assert.equal(formatDecision(v.forward?.from?.decision ?? v.ingress.decision), 'forwarded: no applyOnForward policy, allowed');
+    assert.equal(v.action, 'allow');
+  });
+  it('an applyOnForward policy polices packets arriving on the host endpoint', () => {
+    const v = fwd([onForward('fw', { ingress: [{ action: 'Deny', source: { nets: ['203.0.113.0/24'] } }] })], '203.0.113.5', 'prod/web', { from: 'node1-eth0' });
+    assert.equal(formatDecision(v.forward?.from?.decision ?? v.ingress.decision), 'forward tier default, gnp:fw rule 0: Deny');
+    assert.equal(v.action, 'deny');
+  });
+  it('forward tiers drop at their end like normal tiers', () => {
+    const v = fwd([onForward('fw', { ingress: [{ action: 'Allow', protocol: 'UDP' }] })], '203.0.113.5', 'prod/web', { from: 'node1-eth0' });
+    assert.equal(formatDecision(v.forward?.from?.decision ?? v.ingress.decision), 'end of tier default: Deny');
+  });
+  it('an untracked Allow skips the forward policy; the workload\'s own policy still applies', () => {
+    const raw = gnp('raw', { selector: 'has(host)', doNotTrack: true, applyOnForward: true, ingress: [{ action: 'Allow' }] });
+    const v = fwd([raw, onForward('fw', { ingress: [{ action: 'Deny' }] }), np('prod', 'deny-in', { ingress: [{ action: 'Deny' }] })], '203.0.113.5', 'prod/web', { from: 'node1-eth0' });
+    assert.equal(formatDecision(v.forward?.from?.decision ?? v.ingress.decision), 'untracked tier default, gnp:raw rule 0: Allow');
+    assert.equal(formatDecision(v.ingress.decision), 'tier default, np:prod/deny-in rule 0: Deny');
+  });
+  it('packets leaving on a host endpoint meet its forward egress policy', () => {
+    const v = fwd([onForward('fw', { types: ['Egress'], egress: [{ action: 'Deny', destination: { nets: ['198.51.100.0/24'] } }] })], 'prod/web', '198.51.100.1', { to: 'node1-eth0' });
+    assert.equal(formatDecision(v.forward?.to?.decision ?? v.egress.decision), 'forward tier default, gnp:fw rule 0: Deny');
+  });
+  it('a host endpoint with forward tiers for one direction only lets the other direction through', () => {
+    const v = fwd([onForward('fw', { ingress: [{ action: 'Deny' }] })], 'prod/web', '198.51.100.1', { to: 'node1-eth0' });
+    assert.equal(formatDecision(v.forward?.to?.decision ?? v.egress.decision), 'forwarded: no forward tier decided, allowed');
+  });
+  it('naming an unknown host endpoint is an error', () => {
+    const r = buildPolicyModel(base).tryEvaluate({ ...tcp('prod/web', '198.51.100.1'), via: { to: 'nope' } });
+    assert.equal(r.ok ? '' : r.errors[0]?.path, 'via.to');
+  });
+});
