@@ -91,7 +91,8 @@ describe('calicoctl patch', () => {
 
   it('replaces lists whole and deletes keys set to null, as a strategic merge on Calico types does', async (t) => {
     const ctl = await seeded(t, gnp('r', '  selector: all()\n  order: 9\n  ingress:\n  - action: Allow\n  - action: Deny\n'));
-    await ctl.run(['patch', 'gnp', 'r', '--patch', '{"spec":{"order":null,"ingress":[{"action":"Log"}]}}']);
+    // calicoctl takes -t but applies a strategic merge whatever it says.
+    await ctl.run(['patch', 'gnp', 'r', '--patch', '{"spec":{"order":null,"ingress":[{"action":"Log"}]}}', '-t', 'json']);
     const got = parse((await ctl.run(['get', 'gnp', 'r', '-o', 'yaml'])).stdout) as { spec: Record<string, unknown> };
     assert.deepEqual(got.spec['ingress'], [{ action: 'Log' }]);
     assert.equal(got.spec['order'], undefined);

@@ -17,7 +17,7 @@ export interface CrudFlags {
 
 export function addCrudFlags(cmd: Command): Command {
   return cmd
-    .option('-f, --filename <file>', "Filename to use to create the resource. If set to '-' loads from stdin.")
+    .option('-f, --filename <file>', "Filename to use to create/apply/replace/delete the resource. Use '-' for stdin.")
     .option('-R, --recursive', 'Process the filename specified in -f or --filename recursively.')
     .option('--skip-empty', 'Do not error if any files or directory specified using -f or --filename contain no data.')
     .option('-c, --config <file>', 'Path to the file containing connection configuration in YAML or JSON format.')

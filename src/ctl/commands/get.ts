@@ -1,6 +1,6 @@
 // calicoctl get [KIND [NAME...]] | -f FILE: what is found is printed first,
 // then the errors for what was not, one per line, and exit 1.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CellContext } from '../output/columns.js';
 import { buildPrinter, render } from '../output/printers.js';
 import { addCrudFlags, addGlobalFlags, fail, print, runCommand, type CrudFlags } from './common.js';
@@ -45,7 +45,8 @@ export function registerGetCommand(program: Command): void {
   )
     .option('-o, --output <format>', 'Output format: ps, wide, yaml, json, custom-columns=…', 'ps')
     .option('-A, --all-namespaces', 'If present, list the requested object(s) across all namespaces.')
-    .option('-a, --all-namespaces-a', 'Alias of --all-namespaces.')
+    // calicoctl still takes -a (a docopt-era spelling) but does not advertise it.
+    .addOption(new Option('-a, --all-namespaces-a', 'Alias of --all-namespaces.').hideHelp())
     .option('--export', 'If present, returns the requested object(s) stripped of cluster-specific information.')
     .action(async (kind: string | undefined, names: string[], flags: GetFlags) =>
       runCommand(async (track) => {
