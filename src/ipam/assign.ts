@@ -18,7 +18,7 @@ import {
 import { assignIpInBlock, autoAssignInBlock, numFreeAddresses, type HostReservedAttr } from './block.js';
 import { DATASTORE_RETRIES, decrementHandleRecord, incrementHandleRecord, MAX_RETRIES_MESSAGE } from './handle-store.js';
 import { DEFAULT_MAX_BLOCKS_PER_HOST, type AffinityOwner, type AllocationBlock, type AttrMap } from './model.js';
-import { blockCidrForIp, blockCidrsOf, determinePools, poolForIp, type AllowedUse, type IpamPool } from './pools.js';
+import { blockCidrForIp, blockCidrsOf, determinePools, matchingPools, poolForIp, type AllowedUse, type IpamPool } from './pools.js';
 import { addressFilter, type AddressFilter } from './reservations.js';
 import type { StoredAffinity, Versioned } from './store.js';
 
@@ -104,7 +104,7 @@ export async function autoAssignFamily(ctx: IpamContext, args: AutoAssignArgs, f
   }
   const allPools = await ctx.store.pools();
   const requested = family === 4 ? args.ipv4Pools : args.ipv6Pools;
-  const pools = determinePools(allPools, {
+  const choice = {
     family,
     use,
     host: args.hostname,
@@ -112,16 +112,21 @@ export async function autoAssignFamily(ctx: IpamContext, args: AutoAssignArgs, f
     ...(args.namespaceLabels === undefined ? {} : { namespaceLabels: args.namespaceLabels }),
     ...(requested === undefined ? {} : { requested }),
     maxPrefixLength: maxPrefixLength(family, reserved),
-  });
+  };
+  const pools = determinePools(allPools, choice);
   if (pools instanceof CalicoError) throw pools;
+  const selecting = matchingPools(allPools, choice);
+  if (selecting instanceof CalicoError) throw selecting;
 
-  // The host's affine blocks inside usable pools, in key order; blocks whose
-  // pool no longer selects this host are given up when empty.
+  // The host's affine blocks inside usable pools, in key order. Blocks of
+  // pools that no longer select this host are given up when empty; blocks of
+  // selecting pools kept for other uses are left alone.
   const affine: StoredAffinity[] = [];
   for (const a of await ctx.store.listAffinities(owner.host, family)) {
     const c = parseCidr(a.cidr);
-    if (c !== null && pools.some((p) => cidrContainsCidr(p.cidr, c))) affine.push(a);
-    else await releaseBlockAffinity(ctx, owner, a.cidr, { requireEmpty: true });
+    const inPools = (list: readonly IpamPool[]) => c !== null && list.some((p) => cidrContainsCidr(p.cidr, c));
+    if (inPools(pools)) affine.push(a);
+    else if (!inPools(selecting)) await releaseBlockAffinity(ctx, owner, a.cidr, { requireEmpty: true });
   }
   const configured = ctx.config.maxBlocksPerHost;
   const requestedMax = args.maxBlocksPerHost ?? 0;

@@ -87,16 +87,16 @@ export interface PoolChoice {
 }
 
 /**
- * The pools an auto-assignment may draw from, in list order (pool name), or
- * the reason none qualifies.
+ * The pools that select this request before allowed uses are considered
+ * (upstream determinePools' "matching" pools): the requested pools when some
+ * are named, else the enabled automatic pools whose selectors match.
  */
-export function determinePools(all: readonly IpamPool[], choice: PoolChoice): IpamPool[] | CalicoError {
+export function matchingPools(all: readonly IpamPool[], choice: PoolChoice): IpamPool[] | CalicoError {
   const max = choice.maxPrefixLength ?? familyBits(choice.family);
   const enabled = all.filter((p) => isPoolEnabled(p, choice.family) && p.blockSize <= max);
   if (enabled.length === 0) return new CalicoError('exhausted', 'cannot find a qualified ippool');
-  let chosen: IpamPool[];
   if (choice.requested !== undefined && choice.requested.length > 0) {
-    chosen = [];
+    const chosen: IpamPool[] = [];
     for (const text of choice.requested) {
       const want = parseCidr(text);
       const pool = want === null ? undefined : enabled.find((p) => formatCidr(p.cidr) === formatCidr(want));
@@ -105,16 +105,26 @@ export function determinePools(all: readonly IpamPool[], choice: PoolChoice): Ip
       }
       chosen.push(pool);
     }
-  } else {
-    chosen = enabled.filter(
-      (p) =>
-        p.assignmentMode === 'Automatic' &&
-        selects(p.nodeSelector, choice.nodeLabels) &&
-        selects(p.namespaceSelector, choice.namespaceLabels ?? {}),
-    );
-    if (chosen.length === 0) return new CalicoError('exhausted', `no configured Calico pools for node ${choice.host}`);
+    return chosen;
   }
-  const usable = chosen.filter((p) => p.allowedUses.includes(choice.use));
+  const chosen = enabled.filter(
+    (p) =>
+      p.assignmentMode === 'Automatic' &&
+      selects(p.nodeSelector, choice.nodeLabels) &&
+      selects(p.namespaceSelector, choice.namespaceLabels ?? {}),
+  );
+  if (chosen.length === 0) return new CalicoError('exhausted', `no configured Calico pools for node ${choice.host}`);
+  return chosen;
+}
+
+/**
+ * The pools an auto-assignment may draw from, in list order (pool name), or
+ * the reason none qualifies.
+ */
+export function determinePools(all: readonly IpamPool[], choice: PoolChoice): IpamPool[] | CalicoError {
+  const matching = matchingPools(all, choice);
+  if (matching instanceof CalicoError) return matching;
+  const usable = matching.filter((p) => p.allowedUses.includes(choice.use));
   if (usable.length === 0) {
     return new CalicoError('exhausted', `cannot find a qualified ippool, no pools match the required use (${choice.use})`);
   }

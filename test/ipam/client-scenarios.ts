@@ -260,5 +260,13 @@ export function clientScenarios(backend: string, tempStore: () => Promise<TempSt
       await assert.rejects(ipam.releaseIps([{ address: '10.0.0.1' as never, handle: 'old', sequenceNumber: staleSeq }]), { code: 'conflict' });
       assert.equal((await ipam.getAssignmentAttributes('10.0.0.1')).handle_id, 'new');
     });
+    test('an empty block of a pool that still selects the host is kept even when this request cannot use it', async (t) => {
+      const { ipam } = await setup(t, { tunnel: { cidr: '10.9.0.0/24', allowedUses: ['Tunnel'] }, workload: { cidr: '10.0.0.0/24' } });
+      await ipam.autoAssign({ ...v4(1, 'node-a', 't'), intendedUse: 'Tunnel' });
+      await ipam.releaseByHandle('t');
+      await ipam.autoAssign(v4(1, 'node-a', 'w'));
+      const pools = (await ipam.store.listAffinities('node-a')).map((a) => a.cidr.split('.').slice(0, 2).join('.')).sort();
+      assert.deepEqual(pools, ['10.0', '10.9'], 'the empty tunnel block stays affine');
+    });
   });
 }
