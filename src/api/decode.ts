@@ -58,6 +58,8 @@ interface Located {
   readonly item?: number;
   readonly doc: Document.Parsed;
   readonly lines: LineCounter;
+  /** Lines of the source before the chunk this document was parsed from. */
+  readonly lineOffset: number;
   /** Path of this resource inside the YAML document. */
   readonly base: Path;
 }
@@ -132,7 +134,7 @@ function locate(at: Located, path: string): { line: number; column: number } | u
   }
   if (offset === undefined) return undefined;
   const pos = at.lines.linePos(offset);
-  return { line: pos.line, column: pos.col };
+  return { line: pos.line + at.lineOffset, column: pos.col };
 }
 
 function identity(raw: unknown): { apiVersion?: string; kind?: string; name?: string; namespace?: string } {
@@ -251,46 +253,80 @@ function decodeResourceError(at: Located, raw: unknown, path: string, message: s
   };
 }
 
+interface Chunk {
+  readonly text: string;
+  /** Lines of the source before this chunk. */
+  readonly lineOffset: number;
+}
+
+/**
+ * Splits a stream as calicoctl does, on "\n---" textually: the rest of the
+ * separator line is dropped, and each chunk is parsed on its own, so a
+ * syntax error in one document does not spill into the next.
+ */
+export function splitDocuments(text: string): Chunk[] {
+  const out: Chunk[] = [];
+  let start = 0;
+  let lineOffset = 0;
+  for (;;) {
+    const sep = text.indexOf('\n---', start);
+    if (sep < 0) {
+      out.push({ text: text.slice(start), lineOffset });
+      return out;
+    }
+    out.push({ text: text.slice(start, sep), lineOffset });
+    const eol = text.indexOf('\n', sep + 4);
+    const next = eol < 0 ? text.length : eol + 1;
+    for (let i = start; i < next; i++) if (text.charCodeAt(i) === 10) lineOffset++;
+    if (eol < 0) return out;
+    start = next;
+  }
+}
+
+function parseError(e: { message: string; linePos?: readonly { line: number; col: number }[] | undefined }, chunk: Chunk, source: string, index: number): DocumentError {
+  const pos = e.linePos?.[0];
+  return {
+    // The library appends "at line N, column M:" and a code excerpt; the position is kept separately.
+    ...fieldError('parse', '', (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')),
+    source,
+    index,
+    ...(pos !== undefined && { line: pos.line + chunk.lineOffset, column: pos.col }),
+  };
+}
+
 /**
  * Decodes a YAML or JSON stream into its resources, in order. Empty
  * documents are skipped; a document with a syntax error yields one entry
  * whose error carries the line and column.
  */
 export function decodeManifests(text: string, source = '<input>', opts: DecodeOptions = {}): DecodedDocument[] {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { version: '1.1', lineCounter: lines, uniqueKeys: true, merge: true });
   const out: DecodedDocument[] = [];
   let index = 0;
-  for (const doc of Array.isArray(docs) ? docs : []) {
-    const at: Located = { source, index, doc, lines, base: [] };
-    if (doc.errors.length > 0) {
-      const errors: DocumentError[] = doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return {
-          // The library appends "at line N, column M:" and a code excerpt; the position is kept separately.
-          ...fieldError('parse', '', (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')),
-          source,
-          index,
-          ...(pos !== undefined && { line: pos.line, column: pos.col }),
-        };
-      });
-      out.push({ source, index, ...(errors[0]?.line !== undefined && { line: errors[0].line }), result: { ok: false, errors } });
+  for (const chunk of splitDocuments(text)) {
+    const lines = new LineCounter();
+    const docs = parseAllDocuments(chunk.text, { version: '1.1', lineCounter: lines, uniqueKeys: true, merge: true });
+    for (const doc of Array.isArray(docs) ? docs : []) {
+      const at: Located = { source, index, doc, lines, lineOffset: chunk.lineOffset, base: [] };
+      if (doc.errors.length > 0) {
+        const errors = doc.errors.map((e) => parseError(e, chunk, source, index));
+        out.push({ source, index, ...(errors[0]?.line !== undefined && { line: errors[0].line }), result: { ok: false, errors } });
+        index++;
+        continue;
+      }
+      const raw: unknown = doc.toJS({ maxAliasCount: 1000 });
+      if (raw === null || raw === undefined) continue;
+      if (Array.isArray(raw)) {
+        raw.forEach((item: unknown, i) => {
+          const itemAt: Located = { ...at, item: i, base: [i] };
+          const list = isObject(item) ? decodeList(itemAt, item, opts) : undefined;
+          out.push(...(list ?? [decodeResource(itemAt, item, opts)]));
+        });
+      } else {
+        const list = isObject(raw) ? decodeList(at, raw, opts) : undefined;
+        out.push(...(list ?? [decodeResource(at, raw, opts)]));
+      }
       index++;
-      continue;
     }
-    const raw: unknown = doc.toJS({ maxAliasCount: 1000 });
-    if (raw === null || raw === undefined) continue;
-    if (Array.isArray(raw)) {
-      raw.forEach((item: unknown, i) => {
-        const itemAt: Located = { ...at, item: i, base: [i] };
-        const list = isObject(item) ? decodeList(itemAt, item, opts) : undefined;
-        out.push(...(list ?? [decodeResource(itemAt, item, opts)]));
-      });
-    } else {
-      const list = isObject(raw) ? decodeList(at, raw, opts) : undefined;
-      out.push(...(list ?? [decodeResource(at, raw, opts)]));
-    }
-    index++;
   }
   return out;
 }

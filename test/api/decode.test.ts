@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { decodeAll, decodeManifests, formatDocumentError, type DocumentError } from '../../src/api/decode.js';
+import { decodeAll, decodeManifests, formatDocumentError, splitDocuments, type DocumentError } from '../../src/api/decode.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/decode/${name}`, import.meta.url));
 const read = (name: string): string => readFileSync(fixture(name), 'utf8');
@@ -106,7 +106,27 @@ describe('decodeManifests', () => {
   });
 });
 
+describe('splitDocuments', () => {
+  it('splits on a line starting with --- as calicoctl does, dropping the rest of that line', () => {
+    assert.deepEqual(splitDocuments('a: 1\n--- # first\nb: 2\n---\n\nc: 3\n'), [
+      { text: 'a: 1', lineOffset: 0 },
+      { text: 'b: 2', lineOffset: 2 },
+      { text: '\nc: 3\n', lineOffset: 4 },
+    ]);
+  });
+
+  it('keeps a leading --- with its document', () => {
+    assert.deepEqual(splitDocuments('---\na: 1\n'), [{ text: '---\na: 1\n', lineOffset: 0 }]);
+  });
+});
+
 describe('decode errors', () => {
+  it('keeps a syntax error to its own document', () => {
+    const text = 'apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: [a\n---\napiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: b}\n';
+    const docs = decodeManifests(text);
+    assert.deepEqual(docs.map((d) => [d.index, d.result.ok]), [[0, false], [1, true]]);
+  });
+
   it('reports every invalid document of a file with its index, kind, name, field, reason and line', () => {
     const r = decodeAll(read('invalid.yaml'), 'invalid.yaml');
     assert.ok(!r.ok);
