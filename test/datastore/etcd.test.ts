@@ -136,6 +136,9 @@ describe('etcdv3 on a three-member cluster', () => {
     const ds = await openDatastore({ type: 'etcdv3', endpoints: cluster.endpoints });
     t.after(() => ds.close());
     const p = unique('ha');
+    const watched: WatchEvent[] = [];
+    const watch = ds.watch({ kinds: ['GlobalNetworkSet'], afterRevision: await ds.revision() }, (e) => watched.push(e));
+    t.after(() => watch.close());
     const written: string[] = [];
     for (let i = 0; i < 120; i++) {
       if (i === 40) await cluster.members[0]?.kill();
@@ -144,6 +147,13 @@ describe('etcdv3 on a three-member cluster', () => {
     }
     const listed = await ds.list({ kind: 'GlobalNetworkSet', namePrefix: `${p}-` });
     assert.deepEqual(listed.items.map((r) => r.metadata.name).sort(), [...written].sort());
+    // The watch either delivered every write in order or said it must resync: it never drops one silently.
+    for (let i = 0; i < 100 && watched.length < written.length && !watched.some((e) => e.type === 'resync-required'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const resynced = watched.findIndex((e) => e.type === 'resync-required');
+    const delivered = (resynced < 0 ? watched : watched.slice(0, resynced)).map((e) => (e.type === 'added' ? e.resource.metadata.name : e.type));
+    assert.deepEqual(delivered, resynced < 0 ? written : written.slice(0, delivered.length));
   });
 });
 
