@@ -22,6 +22,8 @@ export interface RouteApplyStats {
   /** Routes waiting for their interface to appear. */
   readonly routesPending: number;
   readonly interfacesConfigured: number;
+  /** Addresses whose conntrack entries were deleted because no endpoint has them any more. */
+  readonly conntrackFlushed: number;
   readonly durationMs: number;
 }
 
@@ -61,6 +63,8 @@ export class RouteManager {
   /** Interfaces whose sysctls we set, by ifindex (a recreated interface needs them again). */
   private readonly configured = new Map<string, number>();
   private globalsDone = false;
+  /** Workload addresses as of the last apply, to find the ones that went. */
+  private lastAddresses = new Map<string, IpFamily>();
 
   constructor(opts: RouteManagerOptions = {}) {
     this.shell = opts.shell ?? new NetnsShell(opts.netns);
@@ -115,7 +119,7 @@ export class RouteManager {
    */
   async apply(): Promise<RouteApplyStats> {
     const start = performance.now();
-    if (!this.inSync) return { skipped: true, routesAdded: 0, routesRemoved: 0, routesPending: 0, interfacesConfigured: 0, durationMs: 0 };
+    if (!this.inSync) return { skipped: true, routesAdded: 0, routesRemoved: 0, routesPending: 0, interfacesConfigured: 0, conntrackFlushed: 0, durationMs: 0 };
     const links = await this.links();
     const batch: string[] = [];
     let added = 0;
@@ -172,7 +176,26 @@ export class RouteManager {
       check('sysctl', await this.shell.exec(['sysctl', '-q', '-w', ...sysctls]));
       this.globalsDone = true;
     }
-    return { skipped: false, routesAdded: added, routesRemoved: removed, routesPending: pending, interfacesConfigured: configured, durationMs: performance.now() - start };
+    const conntrackFlushed = await this.flushConntrackOfGone(wanted);
+    return { skipped: false, routesAdded: added, routesRemoved: removed, routesPending: pending, interfacesConfigured: configured, conntrackFlushed, durationMs: performance.now() - start };
+  }
+
+  /**
+   * Connections of an address no endpoint has any more must not outlive it:
+   * the address may be handed to another pod, which would inherit them.
+   */
+  private async flushConntrackOfGone(wanted: readonly WantedRoute[]): Promise<number> {
+    const now = new Map<string, IpFamily>();
+    for (const w of wanted) if (!w.dst.includes('/')) now.set(w.dst, w.family);
+    let n = 0;
+    for (const [ip, family] of this.lastAddresses) {
+      if (now.has(ip)) continue;
+      // conntrack exits 1 when nothing matched: not an error here.
+      for (const dir of ['-s', '-d']) await this.shell.exec(['conntrack', '-D', '-f', family === 4 ? 'ipv4' : 'ipv6', dir, ip]);
+      n++;
+    }
+    this.lastAddresses = now;
+    return n;
   }
 
   /** Re-checks everything, including sysctls someone may have reset. */

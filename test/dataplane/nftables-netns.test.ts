@@ -55,10 +55,20 @@ describe('nftables dataplane in a network namespace', () => {
     assert.notEqual(r.code, 0);
   });
 
+  // The CNI plugin routes a new pod itself before the agent hears of it: only the dispatch stands in the way.
+  const cniRoute = (): Promise<string> => lab.must(host, ['ip', 'route', 'replace', `${B_IP}/32`, 'dev', 'caliB', 'scope', 'link']);
+  const unknownInterfaceDrops = async (): Promise<number> => {
+    const doc = JSON.parse(await lab.must(host, ['nft', '-j', 'list', 'chain', 'ip', 'calico', 'filter-cali-to-wl-dispatch'])) as { nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[] };
+    const rule = doc.nftables.find((i) => i.rule?.comment === 'Unknown interface')?.rule;
+    return rule?.expr.reduce((n, e) => n + (e.counter?.packets ?? 0), 0) ?? -1;
+  };
+
   it('drops traffic to a workload interface that has no programmed endpoint', async () => {
     feed({ type: 'in-sync', revision: 1 });
     await program();
+    await cniRoute();
     assert.equal(await lab.canConnect(podA, B_IP, 80), false);
+    assert.ok((await unknownInterfaceDrops()) > 0);
   });
 
   it('allows traffic once both endpoints are programmed with allowing profiles', async () => {
@@ -179,12 +189,20 @@ describe('nftables dataplane in a network namespace', () => {
     assert.equal(await lab.canConnect(podA, HOST_IP, 9000), false);
   });
 
-  it('keeps failing closed when the agent is gone: the table stays', async () => {
+  it('removing an endpoint removes its route and the conntrack entries of its address', async () => {
+    const entries = async (): Promise<string> => (await lab.exec(host, ['conntrack', '-L', '-d', B_IP])).stdout.trim();
+    assert.notEqual(await entries(), '');
     feed({ type: 'workload-endpoint-remove', id: wep('caliB', []).id });
     await program();
+    assert.equal(await entries(), '');
+    assert.equal((await lab.must(host, ['ip', '-j', 'route', 'show', B_IP])).trim(), '[]');
+  });
+
+  it('fails closed for an interface whose endpoint is gone, with no agent running', async () => {
+    await cniRoute();
+    const before = await unknownInterfaceDrops();
     assert.equal(await lab.canConnect(podA, B_IP, 80), false);
-    const r = await lab.exec(host, ['ip', '-j', 'route', 'show', B_IP]);
-    assert.equal(r.stdout.trim(), '[]');
+    assert.ok((await unknownInterfaceDrops()) > before);
   });
 
   function replay(): DataplaneUpdate[] {
