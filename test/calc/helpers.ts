@@ -278,14 +278,19 @@ export function finalStateOf(steps: readonly Step[], opts: Partial<CalcGraphOpti
   return h.state;
 }
 
-/** The final dataplane after `steps`, flushing after the indices in `flushAfter` and at the end. */
-export function finalState(steps: readonly Step[], flushAfter: ReadonlySet<number> = new Set(), opts: Partial<CalcGraphOptions> = {}): unknown {
-  const h = new Harness(opts);
-  h.sync();
+/**
+ * The final dataplane after `steps`, flushing after the indices in `flushAfter`
+ * and at the end; in sync from the start, or from just after step `syncAfter`.
+ */
+export function finalState(steps: readonly Step[], flushAfter: ReadonlySet<number> = new Set(), syncAfter = -1): unknown {
+  const h = new Harness();
+  if (syncAfter < 0) h.sync();
   steps.forEach((s, i) => {
     h.feed(s);
+    if (i === syncAfter) h.sync();
     if (flushAfter.has(i)) h.flush();
   });
+  if (syncAfter >= steps.length) h.sync();
   h.flush();
   return snapshot(h.state);
 }

@@ -58,9 +58,13 @@ function transition(from: readonly StoredResource[], to: readonly StoredResource
 
 const reference = (state: readonly StoredResource[]): unknown => finalState(load(state));
 
-/** A permutation of `steps` with random flush points. */
+/** A permutation of `steps` with random flush points and a random point where the datastore is in sync. */
 const shuffled = (steps: readonly Step[]) =>
-  fc.tuple(fc.shuffledSubarray([...steps], { minLength: steps.length, maxLength: steps.length }), fc.uniqueArray(fc.nat(steps.length), { maxLength: 6 }));
+  fc.tuple(
+    fc.shuffledSubarray([...steps], { minLength: steps.length, maxLength: steps.length }),
+    fc.uniqueArray(fc.nat(steps.length), { maxLength: 6 }),
+    fc.integer({ min: -1, max: steps.length }),
+  );
 
 describe('state sequences', () => {
   it('loads state A into the dataplane it describes', () => {
@@ -77,11 +81,11 @@ describe('state sequences', () => {
     assert.deepEqual(finalState([...load(STATE_A)].reverse()), reference(STATE_A));
   });
 
-  it('any order and any flush points give the same dataplane', () => {
+  it('any order, any flush points and any in-sync point give the same dataplane', () => {
     const expected = reference(STATE_A);
     fc.assert(
-      fc.property(shuffled(load(STATE_A)), ([steps, flushes]) => {
-        assert.deepEqual(finalState(steps, new Set(flushes)), expected);
+      fc.property(shuffled(load(STATE_A)), ([steps, flushes, syncAfter]) => {
+        assert.deepEqual(finalState(steps, new Set(flushes), syncAfter), expected);
       }),
       { numRuns: 60 },
     );
