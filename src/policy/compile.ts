@@ -54,7 +54,6 @@ export interface CompiledProfile {
 
 export interface EndpointInfo {
   readonly ref: EndpointRef;
-  readonly key: string;
   readonly node: string | undefined;
   readonly item: LabelledItem;
   readonly ips: readonly ParsedIp[];
@@ -63,6 +62,7 @@ export interface EndpointInfo {
 }
 
 export interface NetworkSetInfo {
+  /** `<ns>/<name>` or `<name>`, as Felix keys network sets. */
   readonly key: string;
   readonly item: LabelledItem;
   readonly cidrs: readonly ParsedCidr[];
@@ -225,7 +225,6 @@ export function compileResources(resources: Iterable<PolicyResource>): CompiledR
         if (ips.length === 0) continue;
         endpoints.push({
           ref: { kind: 'WorkloadEndpoint', namespace: ns, name: r.metadata.name },
-          key: `${ns}/${r.metadata.name}`,
           node: r.spec.node,
           item: inherit(own, profileNames),
           ips,
@@ -236,7 +235,6 @@ export function compileResources(resources: Iterable<PolicyResource>): CompiledR
         const profileNames = r.spec.profiles ?? [];
         endpoints.push({
           ref: { kind: 'HostEndpoint', name: r.metadata.name },
-          key: r.metadata.name,
           node: r.spec.node,
           item: inherit(r.metadata.labels ?? {}, profileNames),
           ips: parseIps(r.spec.expectedIPs ?? [], 'spec.expectedIPs'),
