@@ -2,6 +2,9 @@
 // starts from: the configuration, the node, the container's identifiers and
 // an open datastore that Calico considers ready.
 import { appendFileSync } from 'node:fs';
+
+const DEFAULT_DATASTORE_PATH = '/var/lib/calico/calico.db';
+import type { DatastoreConfig } from '../datastore/config.js';
 import type { Datastore } from '../datastore/types.js';
 import { CniCode, CniError, toCniError } from './errors.js';
 import { identifiers, parseCniArgs, type WepIdentifiers } from './identity.js';
@@ -51,17 +54,60 @@ export function context(args: CmdArgs, nodenameFileRequired = true): Context {
   return { conf, node, cniArgs, ids, log: logger(conf, args.containerId) };
 }
 
+/** The variables upstream's envconfig reads, each also with a CALICO_ prefix (which wins). */
+function envValue(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
+  const v = env[`CALICO_${name}`] ?? env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/**
+ * The datastore as calicoctl's loader reads it from the environment (upstream
+ * LoadClientConfig("") after copying the netconf keys into the environment).
+ * Read here rather than through loadDatastoreConfig because that module
+ * loads a YAML parser for config files the plugin never reads, and start-up
+ * time is paid on every ADD and DEL.
+ */
+export function datastoreConfigFromEnv(env: Readonly<Record<string, string | undefined>>): DatastoreConfig {
+  const endpoints = envValue(env, 'ETCD_ENDPOINTS');
+  const type = envValue(env, 'DATASTORE_TYPE') ?? (endpoints !== undefined ? 'etcdv3' : 'sqlite');
+  if (type === 'sqlite') return { type, path: envValue(env, 'DATASTORE_PATH') ?? DEFAULT_DATASTORE_PATH };
+  if (type !== 'etcdv3') {
+    throw new CniError(CniCode.invalidNetworkConfig, `datastore_type "${type}" is not supported; use "sqlite" or "etcdv3"`);
+  }
+  const list = (endpoints ?? '').split(',').map((e) => e.trim().replace(/\/$/, '')).filter((e) => e !== '');
+  if (list.length === 0) throw new CniError(CniCode.invalidNetworkConfig, 'datastore_type etcdv3 needs etcd_endpoints');
+  const bad = list.filter((e) => !/^https?:\/\/[^/]+$/.test(e));
+  if (bad.length > 0) throw new CniError(CniCode.invalidNetworkConfig, `etcd endpoints must look like http://host:port or https://host:port, not ${bad.join(', ')}`);
+  const file = (name: string): { file: string } | undefined => {
+    const v = envValue(env, name);
+    return v === undefined ? undefined : { file: v };
+  };
+  const caCert = file('ETCD_CA_CERT_FILE');
+  const cert = file('ETCD_CERT_FILE');
+  const key = file('ETCD_KEY_FILE');
+  const username = envValue(env, 'ETCD_USERNAME');
+  const password = envValue(env, 'ETCD_PASSWORD');
+  return {
+    type,
+    endpoints: list,
+    ...(caCert === undefined ? {} : { caCert }),
+    ...(cert === undefined ? {} : { cert }),
+    ...(key === undefined ? {} : { key }),
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
+  };
+}
+
 /** Opens the datastore the configuration names; the environment fills in what it leaves out. */
 export async function openConfiguredDatastore(conf: NetConf, env: Readonly<Record<string, string | undefined>>): Promise<Datastore> {
-  const { loadDatastoreConfig, openDatastore } = await import('../datastore/index.js');
-  let config;
+  const config = datastoreConfigFromEnv({ ...env, ...conf.datastoreEnv });
   try {
-    config = loadDatastoreConfig({ configFile: '', env: { ...env, ...conf.datastoreEnv } });
-  } catch (err) {
-    throw new CniError(CniCode.invalidNetworkConfig, `error creating calico client: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  try {
-    return await openDatastore(config);
+    if (config.type === 'sqlite') {
+      const { SqliteDatastore } = await import('../datastore/sqlite.js');
+      return SqliteDatastore.open({ path: config.path });
+    }
+    const { EtcdDatastore } = await import('../datastore/etcd.js');
+    return await EtcdDatastore.open(config);
   } catch (err) {
     throw new CniError(CniCode.tryAgainLater, `error creating calico client: ${err instanceof Error ? err.message : String(err)}`);
   }
