@@ -5,11 +5,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { StoredResource } from '../../src/datastore/types.js';
-import { buildPolicyModel, type PolicyId, type PolicyResource } from '../../src/policy/index.js';
-import { finalStateOf, gnp, HOST, knp, netset, np, nsProfile, set, tier, wep, wepId } from './helpers.js';
+import { buildPolicyModel, type EndpointRef, type PolicyId, type PolicyResource } from '../../src/policy/index.js';
+import type { TierInfo } from '../../src/calc/types.js';
+import { finalStateOf, gnp, hep, HOST, knp, netset, np, nsProfile, set, tier, wep, wepId } from './helpers.js';
 import { evaluate } from './interpreter.js';
 
 const NAMESPACES = ['a', 'b'];
+const HEP_IP = '10.0.9.1';
 const SELECTORS = ['', 'app == "web"', 'app == "db"', 'has(app)', 'role in {"fe", "be"}', '!has(role)', 'all()'];
 const PEER_SELECTORS = [undefined, 'app == "web"', 'role == "fe"', 'has(kind)', 'all()'];
 
@@ -83,6 +85,7 @@ const cluster = fc.record({
   endpoints: fc.array(fc.record({ ns: fc.constantFrom(...NAMESPACES), local: fc.boolean(), labels, withPort: fc.boolean(), missingProfile: fc.boolean() }), { minLength: 2, maxLength: 6 }),
   policies: fc.array(policy, { maxLength: 5 }),
   t1Pass: fc.boolean(),
+  hostEndpoint: fc.option(fc.record({ labels, withProfile: fc.boolean() }), { nil: undefined }),
 });
 
 type Cluster = typeof cluster extends fc.Arbitrary<infer T> ? T : never;
@@ -90,6 +93,9 @@ type Cluster = typeof cluster extends fc.Arbitrary<infer T> ? T : never;
 function build(c: Cluster): StoredResource[] {
   const out: StoredResource[] = [tier('default', 1_000_000), tier('t1', 10, c.t1Pass ? 'Pass' : 'Deny'), nsProfile('a', { env: 'prod' }), nsProfile('b', { env: 'dev' })];
   out.push(netset(undefined, 'ext', ['10.1.0.0/16'], { kind: 'ext' }));
+  if (c.hostEndpoint !== undefined) {
+    out.push(hep('h', { labels: c.hostEndpoint.labels, ips: [HEP_IP], profiles: c.hostEndpoint.withProfile ? ['kns.a'] : [] }));
+  }
   c.endpoints.forEach((e, i) => {
     out.push(
       wep(e.ns, `p${i}`, {
@@ -135,6 +141,13 @@ function idString(id: PolicyId): string {
   return id.namespace === '' ? `${short}/${id.name}` : `${short}/${id.namespace}/${id.name}`;
 }
 
+interface Subject {
+  readonly ref: EndpointRef;
+  readonly ip: string;
+  readonly intent: { readonly tiers: readonly TierInfo[]; readonly profileIds: readonly string[] };
+  readonly name: string;
+}
+
 describe('calc graph against the reference policy model', () => {
   it('gives each local endpoint the tiers, policies and verdicts the model gives it', () => {
     let compared = 0;
@@ -149,38 +162,51 @@ describe('calc graph against the reference policy model', () => {
         // Only clusters both accept whole are comparable (the model does not run API validation).
         if (invalid || model.warnings.length > 0) return;
         compared++;
+        const wepRef = (ns: string, i: number, local: boolean): EndpointRef => ({ kind: 'WorkloadEndpoint', namespace: ns, name: `${local ? HOST : 'node2'}-k8s-p${i}-eth0` });
+        const hepRef: EndpointRef = { kind: 'HostEndpoint', name: 'h' };
+        const subjects: Subject[] = [];
         c.endpoints.forEach((e, i) => {
           if (!e.local) return;
-          const ep = state.weps.get(wepId(e.ns, `p${i}`));
-          assert.ok(ep !== undefined, 'local endpoint programmed');
-          const ref = { kind: 'WorkloadEndpoint' as const, namespace: e.ns, name: `${HOST}-k8s-p${i}-eth0` };
+          const intent = state.weps.get(wepId(e.ns, `p${i}`));
+          assert.ok(intent !== undefined, 'local workload endpoint programmed');
+          subjects.push({ ref: wepRef(e.ns, i, true), ip: `10.0.0.${i + 1}`, intent, name: `p${i}` });
+        });
+        if (c.hostEndpoint !== undefined) {
+          const intent = state.heps.get(`${HOST}/h`);
+          assert.ok(intent !== undefined, 'local host endpoint programmed');
+          subjects.push({ ref: hepRef, ip: HEP_IP, intent, name: 'hep' });
+        }
+        const peers: { ref?: EndpointRef; ip: string; local: boolean }[] = [
+          ...c.endpoints.map((pe, j) => ({ ref: wepRef(pe.ns, j, pe.local), ip: `10.0.0.${j + 1}`, local: pe.local })),
+          ...(c.hostEndpoint === undefined ? [] : [{ ref: hepRef, ip: HEP_IP, local: true }]),
+          { ip: '10.1.2.3', local: false },
+          { ip: '192.0.2.1', local: false },
+        ];
+        for (const sub of subjects) {
           for (const dir of ['ingress', 'egress'] as const) {
-            const mine: { tier: string; policies: readonly string[] }[] = ep.tiers
+            const mine: { tier: string; policies: readonly string[] }[] = sub.intent.tiers
               .map((t) => ({ tier: t.name, policies: dir === 'ingress' ? t.ingressPolicies : t.egressPolicies }))
               .filter((t) => t.policies.length > 0);
-            const theirs: { tier: string; policies: readonly string[] }[] = model.policiesFor(ref, dir).map((t) => ({ tier: t.tier, policies: t.policies.map(idString) }));
-            assert.deepEqual(mine, theirs, `${dir} tiers of p${i}`);
+            const theirs: { tier: string; policies: readonly string[] }[] = model.policiesFor(sub.ref, dir).map((t) => ({ tier: t.tier, policies: t.policies.map(idString) }));
+            assert.deepEqual(mine, theirs, `${dir} tiers of ${sub.name}`);
           }
-          const peers: { ref?: typeof ref; ip: string }[] = [
-            ...c.endpoints.map((pe, j) => ({ ref: { kind: 'WorkloadEndpoint' as const, namespace: pe.ns, name: `${pe.local ? HOST : 'node2'}-k8s-p${j}-eth0` }, ip: `10.0.0.${j + 1}` })),
-            { ip: '10.1.2.3' },
-            { ip: '192.0.2.1' },
-          ];
-          const me = `10.0.0.${i + 1}`;
           for (const peer of peers) {
-            if (peer.ip === me) continue;
+            if (peer.ip === sub.ip) continue;
+            // Host ↔ local workload traffic has its own rules (not policed, endpoint-to-host action).
+            if (peer.local && (sub.ref.kind === 'HostEndpoint') !== (peer.ref?.kind === 'HostEndpoint')) continue;
             for (const [protocol, proto] of [['TCP', 6], ['UDP', 17]] as const) {
               for (const port of [80, 8080]) {
-                const inFlow = { source: peer.ref ? { endpoint: peer.ref } : { ip: peer.ip }, destination: { endpoint: ref }, protocol, srcPort: 4000, dstPort: port };
-                const outFlow = { source: { endpoint: ref }, destination: peer.ref ? { endpoint: peer.ref } : { ip: peer.ip }, protocol, srcPort: 4000, dstPort: port };
-                const ingress = evaluate(state, ep, 'ingress', { srcIp: peer.ip, dstIp: me, protocol: proto, srcPort: 4000, dstPort: port });
-                const egress = evaluate(state, ep, 'egress', { srcIp: me, dstIp: peer.ip, protocol: proto, srcPort: 4000, dstPort: port });
-                assert.equal(ingress, model.evaluate(inFlow).ingress.action, `ingress ${peer.ip}→p${i} ${protocol}:${port}`);
-                assert.equal(egress, model.evaluate(outFlow).egress.action, `egress p${i}→${peer.ip} ${protocol}:${port}`);
+                const remote = peer.ref ? { endpoint: peer.ref } : { ip: peer.ip };
+                const inFlow = { source: remote, destination: { endpoint: sub.ref }, protocol, srcPort: 4000, dstPort: port };
+                const outFlow = { source: { endpoint: sub.ref }, destination: remote, protocol, srcPort: 4000, dstPort: port };
+                const ingress = evaluate(state, sub.intent, 'ingress', { srcIp: peer.ip, dstIp: sub.ip, protocol: proto, srcPort: 4000, dstPort: port });
+                const egress = evaluate(state, sub.intent, 'egress', { srcIp: sub.ip, dstIp: peer.ip, protocol: proto, srcPort: 4000, dstPort: port });
+                assert.equal(ingress, model.evaluate(inFlow).ingress.action, `ingress ${peer.ip}→${sub.name} ${protocol}:${port}`);
+                assert.equal(egress, model.evaluate(outFlow).egress.action, `egress ${sub.name}→${peer.ip} ${protocol}:${port}`);
               }
             }
           }
-        });
+        }
       }),
       { numRuns: Number(process.env['CALC_DIFF_RUNS'] ?? 150) },
     );

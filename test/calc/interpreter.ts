@@ -2,7 +2,7 @@
 // tests: evaluates one direction of a packet at a workload endpoint the way
 // Felix's rendered chains would (tiers, end-of-tier, profiles, IP sets).
 import { parseCidr, parseIp, cidrContainsIp } from '../../src/api/net.js';
-import type { ParsedRule, PortRange, WorkloadEndpointIntent } from '../../src/calc/types.js';
+import type { ParsedRule, PortRange, TierInfo } from '../../src/calc/types.js';
 import type { DataplaneState } from './helpers.js';
 
 export interface Packet {
@@ -56,7 +56,13 @@ function ruleMatches(state: DataplaneState, r: ParsedRule, pkt: Packet): boolean
   return sideMatches(state, r, 'src', pkt) && sideMatches(state, r, 'dst', pkt);
 }
 
-export function evaluate(state: DataplaneState, ep: WorkloadEndpointIntent, direction: 'ingress' | 'egress', pkt: Packet): 'allow' | 'deny' {
+/** An endpoint's normal tiers and profiles (workload endpoints, or a host endpoint's filter-table chains). */
+export interface EndpointPolicy {
+  readonly tiers: readonly TierInfo[];
+  readonly profileIds: readonly string[];
+}
+
+export function evaluate(state: DataplaneState, ep: EndpointPolicy, direction: 'ingress' | 'egress', pkt: Packet): 'allow' | 'deny' {
   for (const tier of ep.tiers) {
     const ids = direction === 'ingress' ? tier.ingressPolicies : tier.egressPolicies;
     if (ids.length === 0) continue;
