@@ -29,6 +29,8 @@ export interface ApplyStats extends ScriptStats {
   /** Lines of the nft transaction (0 = nothing written). */
   readonly commands: number;
   readonly durationMs: number;
+  /** Of durationMs, the time spent waiting for nft (read-back and transaction). */
+  readonly nftMs: number;
 }
 
 interface KernelCache {
@@ -105,10 +107,15 @@ export class NftablesDataplane {
   private async applyNow(forceReadBack: boolean): Promise<ApplyStats> {
     const start = performance.now();
     const stats = emptyStats();
-    if (!this.model.inSync) return { ...stats, skipped: true, readBack: false, commands: 0, durationMs: 0 };
+    if (!this.model.inSync) return { ...stats, skipped: true, readBack: false, commands: 0, durationMs: 0, nftMs: 0 };
+    let nftMs = 0;
     const renderScope = this.model.render();
     const readBack = forceReadBack || this.kernel === null;
-    if (readBack) this.kernel = await this.readBack();
+    if (readBack) {
+      const t = performance.now();
+      this.kernel = await this.readBack();
+      nftMs += performance.now() - t;
+    }
     const kernel = this.kernel ?? [];
     const scope: DiffScope = readBack ? {} : renderScope;
     const desired = this.model.desired();
@@ -118,7 +125,9 @@ export class NftablesDataplane {
       if (k !== undefined) lines.push(...diffFamily(d, k, scope, stats));
     });
     if (lines.length > 0) {
+      const t = performance.now();
       const r = await this.shell.exec(['nft', '-f', '-'], lines.join('\n') + '\n');
+      nftMs += performance.now() - t;
       if (r.code !== 0) {
         // Unknown kernel state from here: the next apply reads back and diffs everything.
         this.kernel = null;
@@ -129,7 +138,7 @@ export class NftablesDataplane {
         if (k !== undefined) recordWritten(k, d, readBack ? undefined : renderScope);
       });
     }
-    return { ...stats, skipped: false, readBack, commands: lines.length, durationMs: performance.now() - start };
+    return { ...stats, skipped: false, readBack, commands: lines.length, durationMs: performance.now() - start, nftMs };
   }
 }
 
