@@ -360,7 +360,8 @@ function addressFor(p: { endpoint: EndpointInfo | null; ip: ParsedIp | null }, f
 
 function hasFamily(p: { endpoint: EndpointInfo | null; ip: ParsedIp | null }, f: IpFamily): boolean {
   if (p.ip !== null) return p.ip.family === f;
-  return p.endpoint?.ips.some((x) => x.family === f) ?? false;
+  for (const x of p.endpoint?.ips ?? []) if (x.family === f) return true;
+  return false;
 }
 
 /** IPv4 when both sides can use it, else IPv6. */

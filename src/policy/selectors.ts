@@ -20,15 +20,31 @@ export class SelectorError extends Error {
   }
 }
 
+/** Bound of the memo caches below; past it they start over. */
+const PARSED_LIMIT = 50_000;
+
+/** prefix(s, p) of the update processors, remembered: the same few selectors recur in every policy. */
+const prefixed = new Map<string, string>();
+function prefixOf(text: string, prefix: string): string {
+  const key = `${prefix}\u0000${text}`;
+  let out = prefixed.get(key);
+  if (out === undefined) {
+    out = prefixSelectorText(text, prefix);
+    if (prefixed.size >= PARSED_LIMIT) prefixed.clear();
+    prefixed.set(key, out);
+  }
+  return out;
+}
+
 /** Go's strings.Replace(s, old, new, -1). */
 const replaceAll = (s: string, from: string, to: string): string => s.split(from).join(to);
 
 /** prefixAndAppendSelector: `(cur) && prefix(sel)`; an unparseable `sel` is dropped. */
 function prefixAndAppend(current: string, sel: string | undefined, prefix: string): string {
   if (sel === undefined || sel === '') return current;
-  const prefixed = prefixSelectorText(sel, prefix);
-  if (prefixed === '') return current;
-  return current === '' ? prefixed : `(${current}) && ${prefixed}`;
+  const p = prefixOf(sel, prefix);
+  if (p === '') return current;
+  return current === '' ? p : `(${current}) && ${p}`;
 }
 
 export interface PolicySelectorInput {
@@ -65,7 +81,7 @@ export function policyBackendSelector(p: PolicySelectorInput): string {
 }
 
 function serviceAccountSelector(sam: ServiceAccountMatch): string {
-  const updated = sam.selector !== undefined && sam.selector !== '' ? prefixSelectorText(sam.selector, SERVICE_ACCOUNT_LABEL_PREFIX) : '';
+  const updated = sam.selector !== undefined && sam.selector !== '' ? prefixOf(sam.selector, SERVICE_ACCOUNT_LABEL_PREFIX) : '';
   const names = sam.names ?? [];
   if (names.length === 0) return updated;
   let byName: string;
@@ -82,7 +98,7 @@ export function entityRuleBackendSelector(e: EntityRule, ns: string): string {
   let nsSel = '';
   const namespaceSelector = e.namespaceSelector ?? '';
   if (namespaceSelector !== '') {
-    nsSel = prefixSelectorText(namespaceSelector, NAMESPACE_LABEL_PREFIX);
+    nsSel = prefixOf(namespaceSelector, NAMESPACE_LABEL_PREFIX);
     nsSel = replaceAll(nsSel, 'all()', `has(${LABEL_NAMESPACE})`);
     nsSel = replaceAll(nsSel, 'global()', `!has(${LABEL_NAMESPACE})`);
   } else if (ns !== '') {
@@ -104,7 +120,6 @@ export function entityRuleBackendSelector(e: EntityRule, ns: string): string {
  * is immutable, so one parse serves them all. Bounded: cleared when full.
  */
 const parsed = new Map<string, Matcher>();
-const PARSED_LIMIT = 50_000;
 
 /** Parses a backend selector once; "" means no constraint (null). */
 export function compileBackendSelector(text: string, field: string): Matcher | null {
