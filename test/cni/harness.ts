@@ -3,7 +3,7 @@
 // namespace, against a container namespace also made by the test, with a temp
 // sqlite datastore seeded with what calico/node would have written.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { NetnsLab } from '../helpers/netns.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CNI_BIN_DIR = '/usr/lib/cni';
 export const NODE = 'node-1';
+export const HOST_IP = '192.168.200.1';
 const API = 'projectcalico.org/v3';
 
 export interface PluginRun {
@@ -24,16 +25,24 @@ export interface PluginRun {
   readonly json: Record<string, unknown> | undefined;
 }
 
-/** A directory for CNI_PATH holding `calico` and `calico-ipam` wrappers that run the sources through tsx. */
+/** The built plugins when dist/ is newer than every source file (CI builds first), else the sources through tsx. */
+function builtIsFresh(): boolean {
+  const newest = Math.max(...readdirSync(join(root, 'src', 'cni')).map((f) => statSync(join(root, 'src', 'cni', f)).mtimeMs));
+  try {
+    return ['calico-main.js', 'ipam-main.js'].every((f) => statSync(join(root, 'dist', 'cni', f)).mtimeMs >= newest);
+  } catch {
+    return false;
+  }
+}
+
+/** A directory for CNI_PATH holding `calico` and `calico-ipam` as a runtime would find them. */
 function pluginDir(dir: string): string {
   const bin = join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
-  for (const [name, main] of [['calico', 'calico-main.ts'], ['calico-ipam', 'ipam-main.ts']] as const) {
-    writeFileSync(
-      join(bin, name),
-      `#!/bin/sh\nexec ${process.execPath} --import tsx ${join(root, 'src', 'cni', main)} "$@"\n`,
-      { mode: 0o755 },
-    );
+  const built = builtIsFresh();
+  for (const [name, main] of [['calico', 'calico-main'], ['calico-ipam', 'ipam-main']] as const) {
+    const cmd = built ? join(root, 'bin', name) : `${process.execPath} --import tsx ${join(root, 'src', 'cni', `${main}.ts`)}`;
+    writeFileSync(join(bin, name), `#!/bin/sh\nexec ${cmd} "$@"\n`, { mode: 0o755 });
   }
   return bin;
 }
@@ -72,6 +81,11 @@ export async function setUp(prefix: string, pools = [{ name: 'default-ipv4-ippoo
   const ds = await openDatastore({ type: 'sqlite', path: dbPath });
   await seedDatastore(ds, pools);
   const hostNs = await lab.netns('host');
+  // A host as Calico finds one: an uplink with an address and a default route
+  // (proxy ARP answers for 169.254.1.1 only when the host has a route to it).
+  const world = await lab.netns('world');
+  await lab.veth(hostNs, 'eth0', world, 'eth0', `${HOST_IP}/24`, '192.168.200.2/24');
+  await lab.must(hostNs, ['ip', 'route', 'add', 'default', 'via', '192.168.200.2']);
   const binDir = pluginDir(dir);
   return {
     lab,
