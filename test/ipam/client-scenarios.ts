@@ -268,5 +268,12 @@ export function clientScenarios(backend: string, tempStore: () => Promise<TempSt
       const pools = (await ipam.store.listAffinities('node-a')).map((a) => a.cidr.split('.').slice(0, 2).join('.')).sort();
       assert.deepEqual(pools, ['10.0', '10.9'], 'the empty tunnel block stays affine');
     });
+    test('LoadBalancer addresses come from LoadBalancer pools in blocks affine to virtual:load-balancer, no Node needed', async (t) => {
+      const { ipam } = await setup(t, { lb: { cidr: '10.99.0.0/24', allowedUses: ['LoadBalancer'] }, pods: { cidr: '10.0.0.0/24' } }, []);
+      const { ipv4 } = await ipam.autoAssign({ num4: 1, num6: 0, hostname: '', handleId: 'lb-1', intendedUse: 'LoadBalancer' });
+      assert.match(ipv4.ips[0] ?? '', /^10\.99\.0\./);
+      const [block] = await ipam.store.listBlocks();
+      assert.equal(block?.value.affinity, 'virtual:load-balancer');
+    });
   });
 }
