@@ -196,4 +196,9 @@ function main(): number {
   return problems.length > 0 ? 1 : 0;
 }
 
+// Piped into `head`, the reader may leave early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 process.exitCode = main();
