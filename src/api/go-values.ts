@@ -44,7 +44,8 @@ export function parseGoDuration(text: string): bigint | null {
     total += v;
     s = s.slice(whole.length);
   }
-  if (total > 9_223_372_036_854_775_807n) return null;
+  // int64 nanoseconds: one more on the negative side, as Go allows.
+  if (total > (neg ? 9_223_372_036_854_775_808n : 9_223_372_036_854_775_807n)) return null;
   return neg ? -total : total;
 }
 

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { nodeKind } from '../../src/api/kinds/node.js';
 import { ipReservationKind } from '../../src/api/kinds/ip-reservation.js';
 import { ipamConfigurationKind } from '../../src/api/kinds/ipam-configuration.js';
@@ -176,6 +177,9 @@ describe('Go durations', () => {
     ['10', null],
     ['1d', null],
     ['s', null],
+    ['2562047h47m16.854775807s', 2n ** 63n - 1n],
+    ['2562047h47m16.854775808s', null],
+    ['-2562047h47m16.854775808s', -(2n ** 63n)],
   ];
   for (const [text, ns] of parsed) {
     it(`parses ${JSON.stringify(text)}`, () => {
@@ -198,6 +202,16 @@ describe('Go durations', () => {
       assert.equal(formatGoDuration(ns), text);
     });
   }
+});
+
+describe('Go duration round trip', () => {
+  it('reads back every duration it prints, to the nanosecond', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (ns) => {
+        assert.equal(parseGoDuration(formatGoDuration(ns)), ns);
+      }),
+    );
+  });
 });
 
 describe('AS numbers', () => {
