@@ -11,9 +11,10 @@ import { dataplaneSettings, type DataplaneSettings } from './config.js';
 import { expandLogPrefix, renderEndpointChain, renderRuleChain, type EndpointChainKind } from './chains.js';
 import { needsInterval, setElements } from './ipsets.js';
 import {
-  MAP, WILDCARD_HEP, hostChainName, ipSetName, nftFamily, policyChainName, profileChainName, workloadChainName, type Direction, type Layer,
+  MAP, ipSetName, nftFamily, policyChainName, profileChainName, workloadChainName, type Direction,
 } from './names.js';
 import { staticChains } from './static-chains.js';
+import { hostChainNames, resolveHostEndpoints } from './host-endpoints.js';
 import { desiredChain, type DesiredChain, type DesiredFamily, type DesiredSet } from './state.js';
 
 interface MutableFamily {
@@ -65,6 +66,7 @@ export class DesiredModel {
   private readonly setNames = new Map<string, string>();
   private readonly fams: MutableFamily[];
   private seenInSync = false;
+  private interfaceAddresses: ReadonlyMap<string, ReadonlySet<string>> = new Map();
 
   constructor(readonly families: readonly IpFamily[] = [4, 6]) {
     this.fams = families.map((f) => ({ family: nftFamily(f), chains: new Map(), sets: new Map(), maps: new Map(Object.values(MAP).map((m) => [m, new Map()])) }));
@@ -343,53 +345,60 @@ export class DesiredModel {
     ]);
   }
 
-  /** Interface → HEP ID: an explicit interfaceName wins, ties go to the smallest ID; `*` is the fallback. */
+  /** Host interface addresses, for host endpoints that name expected IPs instead of an interface. */
+  setInterfaceAddresses(addrs: ReadonlyMap<string, ReadonlySet<string>>): void {
+    const key = (m: ReadonlyMap<string, ReadonlySet<string>>): string => JSON.stringify([...m].map(([k, v]) => [k, [...v].sort()]).sort());
+    if (key(addrs) === key(this.interfaceAddresses)) return;
+    this.interfaceAddresses = addrs;
+    this.markHepsDirty();
+  }
+
+  /** True when some host endpoint is bound by its expected IPs, so interface addresses matter. */
+  get wantsInterfaceAddresses(): boolean {
+    for (const h of this.heps.values()) if (h.interfaceName === '') return true;
+    return false;
+  }
+
   private resolveHostEndpoints(): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const [id, hep] of this.heps) {
-      if (hep.interfaceName === '') continue; // IP-matched HEPs need the host's interface addresses: not supported here
-      const cur = out.get(hep.interfaceName);
-      if (cur === undefined || id < cur) out.set(hep.interfaceName, id);
-    }
-    return out;
+    const prefixes = this.settings.interfacePrefixes;
+    return resolveHostEndpoints(this.heps, this.interfaceAddresses, (iface) => prefixes.some((p) => iface.startsWith(p)));
   }
 
   private renderHost(id: string, choice: Map<string, string>, scope: RenderScope): void {
     const hep = this.heps.get(id);
-    if (hep === undefined || choice.get(hep.interfaceName) !== id) {
+    const ifaces = hep === undefined ? [] : [...choice].filter(([, h]) => h === id).map(([iface]) => iface).sort();
+    if (hep === undefined || ifaces.length === 0) {
       this.renderOwner(`hep:${id}`, scope, []);
       return;
     }
-    const iface = hep.interfaceName;
-    const wildcard = iface === '*';
-    const names = {
-      fh: hostChainName(iface, 'fh'), th: hostChainName(iface, 'th'), fhfw: hostChainName(iface, 'fhfw'), thfw: hostChainName(iface, 'thfw'),
-      rawFh: hostChainName(iface, 'fh', 'raw' as Layer), rawTh: hostChainName(iface, 'th', 'raw'), mangleFh: hostChainName(iface, 'fh', 'mangle'),
-    };
-    const entry = (map: string, chain: string): [MapEntry, string] => [{ map, key: iface }, `goto ${chain}`];
-    this.renderOwner(`hep:${id}`, scope, [
-      [names.fh, this.endpointChain('host', 'ingress', hep.tiers, hep.profileIds)],
-      [names.th, this.endpointChain('host', 'egress', hep.tiers, hep.profileIds)],
-      [names.fhfw, this.endpointChain('host-forward', 'ingress', hep.forwardTiers, [])],
-      [names.thfw, this.endpointChain('host-forward', 'egress', hep.forwardTiers, [])],
-      [names.rawFh, this.endpointChain('host-untracked', 'ingress', hep.untrackedTiers, [])],
-      [names.rawTh, this.endpointChain('host-untracked', 'egress', hep.untrackedTiers, [])],
-      [names.mangleFh, this.endpointChain('host-prednat', 'ingress', hep.preDnatTiers, [])],
-    ], wildcard ? [] : [
-      entry(MAP.fromHepDispatch, names.fh), entry(MAP.toHepDispatch, names.th),
-      entry(MAP.fromHepFwdDispatch, names.fhfw), entry(MAP.toHepFwdDispatch, names.thfw),
-      entry(MAP.rawFromHepDispatch, names.rawFh), entry(MAP.rawToHepDispatch, names.rawTh),
-      entry(MAP.mangleFromHepDispatch, names.mangleFh),
-    ]);
+    const chains: [string, (f: IpFamily) => DesiredChain][] = [];
+    const entries: [MapEntry, string][] = [];
+    for (const iface of ifaces) {
+      const names = hostChainNames(iface);
+      chains.push(
+        [names.fh, this.endpointChain('host', 'ingress', hep.tiers, hep.profileIds)],
+        [names.th, this.endpointChain('host', 'egress', hep.tiers, hep.profileIds)],
+        [names.fhfw, this.endpointChain('host-forward', 'ingress', hep.forwardTiers, [])],
+        [names.thfw, this.endpointChain('host-forward', 'egress', hep.forwardTiers, [])],
+        [names.rawFh, this.endpointChain('host-untracked', 'ingress', hep.untrackedTiers, [])],
+        [names.rawTh, this.endpointChain('host-untracked', 'egress', hep.untrackedTiers, [])],
+        [names.mangleFh, this.endpointChain('host-prednat', 'ingress', hep.preDnatTiers, [])],
+      );
+      // The `*` endpoint is reached by the dispatch chains' fallback, not by map entries.
+      if (iface === '*') continue;
+      const entry = (map: string, chain: string): [MapEntry, string] => [{ map, key: iface }, `goto ${chain}`];
+      entries.push(
+        entry(MAP.fromHepDispatch, names.fh), entry(MAP.toHepDispatch, names.th),
+        entry(MAP.fromHepFwdDispatch, names.fhfw), entry(MAP.toHepFwdDispatch, names.thfw),
+        entry(MAP.rawFromHepDispatch, names.rawFh), entry(MAP.rawToHepDispatch, names.rawTh),
+        entry(MAP.mangleFromHepDispatch, names.mangleFh),
+      );
+    }
+    this.renderOwner(`hep:${id}`, scope, chains, entries);
   }
 
   private renderStatics(choice: Map<string, string>, scope: RenderScope): void {
-    const wc = choice.has('*')
-      ? {
-          fh: hostChainName(WILDCARD_HEP, 'fh'), th: hostChainName(WILDCARD_HEP, 'th'), fhfw: hostChainName(WILDCARD_HEP, 'fhfw'), thfw: hostChainName(WILDCARD_HEP, 'thfw'),
-          rawFh: hostChainName(WILDCARD_HEP, 'fh', 'raw'), rawTh: hostChainName(WILDCARD_HEP, 'th', 'raw'), mangleFh: hostChainName(WILDCARD_HEP, 'fh', 'mangle'),
-        }
-      : undefined;
+    const wc = choice.has('*') ? hostChainNames('*') : undefined;
     for (const fam of this.fams) {
       const family: IpFamily = fam.family === 'ip' ? 4 : 6;
       const rpfSkip = [...this.weps.values()]

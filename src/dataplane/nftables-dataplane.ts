@@ -2,7 +2,7 @@
 // `apply` diffs against what it knows the kernel holds (read back once, then
 // tracked) and writes the minimal change as one nft transaction; `resync`
 // reads our tables back and repairs drift.
-import type { IpFamily } from '../api/net.js';
+import { canonicalIp, type IpFamily } from '../api/net.js';
 import type { DataplaneUpdate } from '../calc/types.js';
 import type { DataplaneSettings } from './config.js';
 import { DesiredModel, type RenderScope } from './desired.js';
@@ -92,6 +92,17 @@ export class NftablesDataplane {
     return next;
   }
 
+  /** Addresses of every interface (`ip -j addr show`), for host endpoints bound by expected IPs. */
+  private async interfaceAddresses(): Promise<Map<string, Set<string>>> {
+    const r = check('ip addr show', await this.shell.exec(['ip', '-j', 'addr', 'show']));
+    const out = new Map<string, Set<string>>();
+    for (const link of JSON.parse(r.stdout || '[]') as { ifname?: string; addr_info?: { local?: string }[] }[]) {
+      if (link.ifname === undefined) continue;
+      out.set(link.ifname, new Set((link.addr_info ?? []).flatMap((a) => (a.local === undefined ? [] : [canonicalIp(a.local) ?? a.local]))));
+    }
+    return out;
+  }
+
   private async readBack(): Promise<KernelCache[]> {
     const out: KernelCache[] = [];
     for (const f of this.families) {
@@ -109,6 +120,7 @@ export class NftablesDataplane {
     const stats = emptyStats();
     if (!this.model.inSync) return { ...stats, skipped: true, readBack: false, commands: 0, durationMs: 0, nftMs: 0 };
     let nftMs = 0;
+    if (this.model.wantsInterfaceAddresses) this.model.setInterfaceAddresses(await this.interfaceAddresses());
     const renderScope = this.model.render();
     const readBack = forceReadBack || this.kernel === null;
     if (readBack) {

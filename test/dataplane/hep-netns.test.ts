@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { NetnsLab } from '../helpers/netns.js';
 import { NftablesDataplane } from '../../src/dataplane/nftables-dataplane.js';
 import type { DataplaneUpdate, HostEndpointIntent, TierInfo } from '../../src/calc/types.js';
+import type { IpAddress } from '../../src/api/net.js';
 import { gnp, policy, rule, tier } from './fixtures.js';
 
 const HOST_IP = '192.168.50.1';
@@ -98,6 +99,17 @@ describe('host endpoints in a network namespace', () => {
   it('applyOnForward policy polices forwarded traffic', async () => {
     await program(deny8080({}), { type: 'host-endpoint-update', endpoint: hep({ forwardTiers: passTier }) });
     assert.equal(await lab.canConnect(client, SERVER_IP, 8080), false);
+  });
+
+  it('a host endpoint without interfaceName polices the interface holding one of its expected IPs', async () => {
+    await program(
+      { type: 'config-update', config: {} },
+      { type: 'host-endpoint-remove', id: 'host1/ext' },
+      { type: 'host-endpoint-update', endpoint: hep({ id: 'host1/by-ip', interfaceName: '', expectedIpv4Addrs: [HOST_IP as IpAddress] }) },
+    );
+    assert.equal(await lab.canConnect(client, HOST_IP, 8080), false);
+    assert.equal(await lab.canConnect(client, HOST_IP, 22), true);
+    await program({ type: 'host-endpoint-remove', id: 'host1/by-ip' });
   });
 
   it('removing the host endpoint removes its policing', async () => {
