@@ -272,6 +272,7 @@ export class SqliteDatastore implements Datastore {
     const kinds = options.kinds === undefined ? undefined : new Set(options.kinds);
     let last = options.afterRevision;
     let timer: NodeJS.Timeout | undefined;
+    let woken = false;
     let closed = false;
     const watch: Watch = {
       close: () => {
@@ -283,6 +284,7 @@ export class SqliteDatastore implements Datastore {
     };
     const poll = (): void => {
       timer = undefined;
+      woken = false;
       if (closed) return;
       let batch: { compacted: number; rows: ChangeRow[] };
       try {
@@ -312,8 +314,11 @@ export class SqliteDatastore implements Datastore {
       if (!closed) timer = setTimeout(poll, batch.rows.length === 1000 ? 0 : this.pollIntervalMs);
     };
     const wake = (): void => {
-      if (closed || timer === undefined) return;
+      // Once a prompt poll is due, later wake-ups must not push it back (a
+      // stream of writes would starve the watcher).
+      if (closed || timer === undefined || woken) return;
       clearTimeout(timer);
+      woken = true;
       // A moment's grace: the WAL is written before the commit is published in the WAL index.
       timer = setTimeout(poll, 2);
     };
