@@ -152,7 +152,7 @@ export async function check(ds: Datastore, out: Out, flags: CheckFlags): Promise
       workloads: weps.items.map((w) => ({
         namespace: w.metadata.namespace ?? '',
         name: w.metadata.name,
-        ipNetworks: ((w.spec as { ipNetworks?: unknown } | undefined)?.ipNetworks as string[] | undefined) ?? [],
+        ipNetworks: stringList((w.spec as { ipNetworks?: unknown } | undefined)?.ipNetworks),
       })),
       cluster,
       version: flags.version,
@@ -162,6 +162,10 @@ export async function check(ds: Datastore, out: Out, flags: CheckFlags): Promise
   out(`${result.lines.join('\n')}\n`);
   if (flags.output !== undefined && flags.output !== '') writeFileSync(flags.output, JSON.stringify(result.report, null, 2), { mode: 0o777 });
   return result.problems;
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
 export async function releaseIp(ds: Datastore, out: Out, ipText: string): Promise<void> {
