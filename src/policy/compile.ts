@@ -179,7 +179,11 @@ export function compileResources(resources: Iterable<PolicyResource>): CompiledR
   const tierSpecs = new Map<string, TierSpec>();
   const profileLabels = new Map<string, Labels | undefined>();
   const profiles = new Map<string, CompiledProfile>();
-  const policyInputs: PolicyInput[] = [];
+  // Keyed as the datastore keys them: a later copy of a resource replaces an earlier one.
+  const policyInputs = new Map<string, PolicyInput>();
+  const addPolicy = (p: PolicyInput): void => {
+    policyInputs.set(`${p.staged ? 'staged:' : ''}${p.id.kind}/${p.id.namespace}/${p.id.name}`, p);
+  };
 
   for (const r of all) {
     if (r.kind === 'Tier') tierSpecs.set(r.metadata.name, r.spec);
@@ -194,22 +198,22 @@ export function compileResources(resources: Iterable<PolicyResource>): CompiledR
       const converted = toCalicoPolicies(r);
       for (const w of converted.warnings) warnings.push(w);
       if (converted.policy !== null) {
-        policyInputs.push({ id: converted.id, spec: converted.policy.spec, staged: false });
+        addPolicy({ id: converted.id, spec: converted.policy.spec, staged: false });
       }
     } else if (r.kind === 'NetworkPolicy' || r.kind === 'StagedNetworkPolicy') {
       const staged = r.kind === 'StagedNetworkPolicy';
       if (staged && r.spec.stagedAction === 'Delete') continue;
       const ns = r.metadata.namespace ?? 'default';
-      policyInputs.push({ id: { kind: 'NetworkPolicy', namespace: ns, name: r.metadata.name }, spec: r.spec, staged });
+      addPolicy({ id: { kind: 'NetworkPolicy', namespace: ns, name: r.metadata.name }, spec: r.spec, staged });
     } else if (r.kind === 'GlobalNetworkPolicy' || r.kind === 'StagedGlobalNetworkPolicy') {
       const staged = r.kind === 'StagedGlobalNetworkPolicy';
       if (staged && r.spec.stagedAction === 'Delete') continue;
-      policyInputs.push({ id: { kind: 'GlobalNetworkPolicy', namespace: '', name: r.metadata.name }, spec: r.spec, staged });
+      addPolicy({ id: { kind: 'GlobalNetworkPolicy', namespace: '', name: r.metadata.name }, spec: r.spec, staged });
     }
   }
 
-  const endpoints: EndpointInfo[] = [];
-  const networkSets: NetworkSetInfo[] = [];
+  const endpoints = new Map<string, EndpointInfo>();
+  const networkSets = new Map<string, NetworkSetInfo>();
   const inherit = (own: Labels, profileNames: readonly string[]): LabelledItem =>
     labelledItem(inheritLabels(own, profileNames.map((n) => profileLabels.get(n))));
 
@@ -223,7 +227,7 @@ export function compileResources(resources: Iterable<PolicyResource>): CompiledR
         const ips = parseIps(r.spec.ipNetworks ?? [], 'spec.ipNetworks');
         // Felix never sees a workload endpoint without addresses.
         if (ips.length === 0) continue;
-        endpoints.push({
+        endpoints.set(`WorkloadEndpoint/${ns}/${r.metadata.name}`, {
           ref: { kind: 'WorkloadEndpoint', namespace: ns, name: r.metadata.name },
           node: r.spec.node,
           item: inherit(own, profileNames),
@@ -233,7 +237,7 @@ export function compileResources(resources: Iterable<PolicyResource>): CompiledR
         });
       } else if (r.kind === 'HostEndpoint') {
         const profileNames = r.spec.profiles ?? [];
-        endpoints.push({
+        endpoints.set(`HostEndpoint/${r.metadata.name}`, {
           ref: { kind: 'HostEndpoint', name: r.metadata.name },
           node: r.spec.node,
           item: inherit(r.metadata.labels ?? {}, profileNames),
@@ -251,8 +255,9 @@ export function compileResources(resources: Iterable<PolicyResource>): CompiledR
           if (c !== null) cidrs.push(c);
           else warn(name, new RuleError('spec.nets', `invalid network ${JSON.stringify(n)} skipped`));
         }
-        networkSets.push({
-          key: ns === undefined ? r.metadata.name : `${ns}/${r.metadata.name}`,
+        const key = ns === undefined ? r.metadata.name : `${ns}/${r.metadata.name}`;
+        networkSets.set(`${r.kind}/${key}`, {
+          key,
           item: inherit(own, ns === undefined ? [] : [`kns.${ns}`]),
           cidrs,
         });
@@ -263,7 +268,7 @@ export function compileResources(resources: Iterable<PolicyResource>): CompiledR
   }
 
   const policies: CompiledPolicy[] = [];
-  for (const p of policyInputs) {
+  for (const p of policyInputs.values()) {
     const name = resourceName(p.id.kind, p.id.namespace, p.id.name);
     for (const dir of ['ingress', 'egress'] as const) {
       (p.spec[dir] ?? []).forEach((r, i) => {
@@ -297,5 +302,5 @@ export function compileResources(resources: Iterable<PolicyResource>): CompiledR
     if (a.order !== b.order) return a.order < b.order ? -1 : 1;
     return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
   });
-  return { tiers: sortedTiers, policies, profiles, endpoints, networkSets, warnings };
+  return { tiers: sortedTiers, policies, profiles, endpoints: [...endpoints.values()], networkSets: [...networkSets.values()], warnings };
 }

@@ -192,9 +192,11 @@ export class PolicyModel {
   }
 
   private findPolicy(id: PolicyId): CompiledPolicy | undefined {
-    return this.compiled.policies.find(
+    // A staged policy may share its enforced twin's identity; the enforced one is meant.
+    const same = this.compiled.policies.filter(
       (p) => p.id.kind === id.kind && p.id.namespace === id.namespace && p.id.name === id.name,
     );
+    return same.find((p) => !p.staged) ?? same[0];
   }
 
   private lookup(ref: EndpointRef): EndpointInfo | undefined {

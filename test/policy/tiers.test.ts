@@ -251,3 +251,20 @@ describe('explaining', () => {
     );
   });
 });
+
+describe('duplicate resources', () => {
+  it('a later copy of a policy replaces an earlier one, as in a datastore', () => {
+    const v = buildPolicyModel([...world, gnp('p', denyAll), gnp('p', allowAll)]).evaluate(tcp('dev/client', 'prod/web'));
+    assert.equal(formatDecision(v.ingress.decision), 'tier default, gnp:p rule 0: Allow');
+  });
+  it('a staged policy and its enforced twin of the same name both exist; only the enforced one decides', () => {
+    const model = buildPolicyModel([...world, stagedGnp('p', denyAll), gnp('p', allowAll)]);
+    assert.deepEqual(model.policies().map((p) => `${p.id.name}${p.staged ? ' (staged)' : ''}`).sort(), ['p', 'p (staged)']);
+    assert.equal(formatDecision(model.evaluate(tcp('dev/client', 'prod/web')).ingress.decision), 'tier default, gnp:p rule 0: Allow');
+  });
+  it('a later copy of an endpoint replaces an earlier one', () => {
+    const model = buildPolicyModel([...world, pod('prod', 'web', '10.0.1.99', { app: 'web' })]);
+    assert.equal(model.endpoints().length, 3);
+    assert.equal(model.evaluate(tcp('dev/client', 'prod/web')).packet.dstIp, '10.0.1.99');
+  });
+});
