@@ -38,6 +38,14 @@ export interface EtcdStartOptions {
   readonly tls?: boolean;
 }
 
+/** Members still running, killed if the process exits without its after hooks (e.g. process.exit). */
+const live = new Set<ChildProcess>();
+const dirs = new Set<string>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -107,6 +115,7 @@ async function healthy(endpoint: string, tls: EtcdTls | undefined): Promise<bool
 export async function startEtcd(options: EtcdStartOptions = {}): Promise<EtcdCluster> {
   const count = options.members ?? 1;
   const dir = mkdtempSync(join(tmpdir(), 'calico-etcd-'));
+  dirs.add(dir);
   const certs = options.tls === true ? makeCerts(dir) : undefined;
   const tls: EtcdTls | undefined = certs && { caFile: certs.caFile, certFile: certs.certFile, keyFile: certs.keyFile };
   const scheme = certs === undefined ? 'http' : 'https';
@@ -134,6 +143,10 @@ export async function startEtcd(options: EtcdStartOptions = {}): Promise<EtcdClu
       { stdio: 'ignore' },
     ),
   );
+  for (const c of children) {
+    live.add(c);
+    c.once('exit', () => live.delete(c));
+  }
   const members: EtcdMember[] = names.map((name, i) => ({
     name,
     endpoint: client(i),
@@ -142,6 +155,7 @@ export async function startEtcd(options: EtcdStartOptions = {}): Promise<EtcdClu
   const stop = async (): Promise<void> => {
     await Promise.all(children.map((c) => stopChild(c, 'SIGTERM')));
     rmSync(dir, { recursive: true, force: true });
+    dirs.delete(dir);
   };
   const endpoints = members.map((m) => m.endpoint);
   try {
