@@ -1,0 +1,352 @@
+// The agent's main loop, Felix's syncer + calc graph + int_dataplane in one
+// event loop:
+//
+//   list CALC_KINDS ─▶ CalcGraph ─▶ onInSync ─▶ watch from the list's revision
+//        ▲                                          │ events: calc.onUpdate, coalesced
+//        └──── resync-required ◀────────────────────┤
+//                                                   ▼
+//             throttled apply: calc.flush() ─▶ dataplane.onUpdate ─▶ dataplane.apply()
+//
+// Nothing reaches the kernel before the first complete sync (the dataplane's
+// apply is a no-op until `in-sync`), so a restarting agent leaves its
+// predecessor's rules — fail-closed dispatch included — exactly as they were.
+// A failed apply leaves the dataplane's items dirty and is retried with backoff.
+import type { Logger } from 'pino';
+import { CALC_KINDS, CalcGraph } from '../calc/index.js';
+import type { DataplaneUpdate } from '../calc/types.js';
+import type { Datastore, StoredResource, Watch, WatchEvent } from '../datastore/types.js';
+import type { AgentMetrics } from './metrics.js';
+import type { AgentStatus } from './status.js';
+
+/** What the agent needs of a dataplane (LinuxDataplane in production). */
+export interface AgentDataplane {
+  onUpdate(u: DataplaneUpdate): void;
+  apply(): Promise<ApplyResult>;
+  resync(): Promise<ApplyResult>;
+}
+
+export interface ApplyResult {
+  /** Routes whose interface does not exist yet: the agent applies again shortly. */
+  readonly routes?: { readonly routesPending: number };
+}
+
+export interface AgentOptions {
+  readonly hostname: string;
+  readonly datastore: Datastore;
+  readonly dataplane: AgentDataplane;
+  readonly log: Logger;
+  readonly metrics?: AgentMetrics;
+  readonly applyIntervalMs: number;
+  /** 0 = never. */
+  readonly refreshIntervalMs: number;
+  readonly revisionProbeMs: number;
+  /** Told whenever the status changed (status file). */
+  readonly onStatus?: (status: AgentStatus) => void;
+}
+
+const KINDS = new Set(CALC_KINDS);
+const MAX_BACKOFF_MS = 5_000;
+const PENDING_ROUTE_RETRY_MS = [100, 250, 500, 1000, 2000];
+/** Failed applies in a row after which the agent reports itself not live. */
+const LIVENESS_FAILURES = 30;
+
+function kindOf(ev: Exclude<WatchEvent, { type: 'resync-required' }>): string {
+  return ev.type === 'deleted' ? ev.key.kind : ev.resource.kind;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class Agent {
+  private readonly calc: CalcGraph;
+  private watch: Watch | undefined;
+  private stopped = false;
+  /** Listed, fed to the calc graph and onInSync called. */
+  private inSync = false;
+  /** Every datastore change ≤ this has been received (and fed to the calc graph when it is ours). */
+  private receivedRevision = -1;
+  /** The largest list revision of the current (re)sync: no apply until the watch has caught up with it. */
+  private catchUpTo = -1;
+  private programmedRevision = -1;
+  private probedRevision = -1;
+  /** Events fed to the calc graph since its last flush. */
+  private calcDirty = false;
+  /** Updates handed to the dataplane and not yet applied successfully. */
+  private dataplaneDirty = false;
+  private refreshDue = false;
+  private applying = false;
+  private applyTimer: NodeJS.Timeout | undefined;
+  private lastApplyEnd = 0;
+  private failures = 0;
+  private lastError: string | undefined;
+  private pendingRouteTries = 0;
+  private resyncs = 0;
+  private eventsSinceProbe = 0;
+  private stuckProbes = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private relisting: Promise<void> | undefined;
+  private lastStatusText = '';
+
+  constructor(private readonly opts: AgentOptions) {
+    this.calc = this.newCalc();
+  }
+
+  private newCalc(): CalcGraph {
+    const log = this.opts.log.child({ component: 'calc' });
+    return new CalcGraph({
+      hostname: this.opts.hostname,
+      onInvalid: (r, errors) => log.warn({ kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace, errors }, 'invalid resource treated as deleted'),
+    });
+  }
+
+  /** Starts syncing; returns at once (the first list retries until the datastore answers). */
+  start(): void {
+    this.opts.metrics?.resyncState.set(1);
+    this.publish();
+    this.relist('start');
+    if (this.opts.refreshIntervalMs > 0) {
+      this.timers.push(setInterval(() => this.requestRefresh(), this.opts.refreshIntervalMs));
+    }
+    this.timers.push(setInterval(() => void this.probe(), this.opts.revisionProbeMs));
+  }
+
+  /** Stops watching and timers; leaves the dataplane exactly as programmed (it fails closed without us). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watch?.close();
+    this.watch = undefined;
+    for (const t of this.timers) clearInterval(t);
+    if (this.applyTimer !== undefined) clearTimeout(this.applyTimer);
+    await this.relisting?.catch(() => undefined);
+    // Let an apply already in flight finish: a half-written transaction is nft's problem, but a dangling promise is ours.
+    while (this.applying) await new Promise((r) => setTimeout(r, 5));
+    this.publish();
+  }
+
+  status(): AgentStatus {
+    return {
+      hostname: this.opts.hostname,
+      pid: process.pid,
+      live: !this.stopped && this.failures < LIVENESS_FAILURES,
+      ready: !this.stopped && this.inSync && this.programmedRevision >= 0,
+      inSync: this.inSync,
+      programmedRevision: this.programmedRevision,
+      datastoreRevision: Math.max(this.receivedRevision, this.probedRevision),
+      consecutiveFailures: this.failures,
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      resyncs: this.resyncs,
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  /** Forces a full dataplane read-back and repair now (also done every refreshIntervalMs). */
+  requestRefresh(): void {
+    this.refreshDue = true;
+    this.scheduleApply(0);
+  }
+
+  private publish(): void {
+    const s = this.status();
+    const { updatedAt: _, ...rest } = s;
+    const text = JSON.stringify(rest);
+    if (text === this.lastStatusText) return;
+    this.lastStatusText = text;
+    this.opts.metrics?.programmedRevision.set(s.programmedRevision);
+    this.opts.metrics?.datastoreRevision.set(s.datastoreRevision);
+    this.opts.onStatus?.(s);
+  }
+
+  private relist(reason: string): void {
+    if (this.relisting !== undefined || this.stopped) return;
+    this.relisting = this.listAndWatch(reason).finally(() => {
+      this.relisting = undefined;
+    });
+  }
+
+  private async listAndWatch(reason: string): Promise<void> {
+    const log = this.opts.log.child({ component: 'syncer' });
+    this.watch?.close();
+    this.watch = undefined;
+    this.resyncs++;
+    this.opts.metrics?.resyncsStarted.inc();
+    if (this.inSync) this.opts.metrics?.resyncState.set(2);
+    let backoff = 100;
+    for (;;) {
+      if (this.stopped) return;
+      try {
+        const start = performance.now();
+        const resources: StoredResource[] = [];
+        let minRev = Number.MAX_SAFE_INTEGER;
+        let maxRev = 0;
+        for (const kind of CALC_KINDS) {
+          const r = await this.opts.datastore.list({ kind });
+          resources.push(...r.items);
+          minRev = Math.min(minRev, r.revision);
+          maxRev = Math.max(maxRev, r.revision);
+        }
+        if (this.stopped) return;
+        this.feedList(resources, maxRev);
+        // Kinds listed at different revisions: watch from the oldest; changes the later lists already had come again and cost nothing.
+        this.receivedRevision = minRev;
+        this.catchUpTo = maxRev;
+        this.watch = this.opts.datastore.watch({ afterRevision: minRev }, (ev) => this.onEvent(ev));
+        log.info({ reason, resources: resources.length, revision: maxRev, ms: Math.round(performance.now() - start) }, 'listed the datastore');
+        this.scheduleApply(0);
+        this.publish();
+        return;
+      } catch (err) {
+        log.warn({ reason, err: errorText(err), retryMs: backoff }, 'cannot list the datastore; retrying');
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private feedList(resources: readonly StoredResource[], revision: number): void {
+    const t = performance.now();
+    // A relist replaces what the graph holds (deletions included); the first list only adds.
+    if (this.resyncs === 1) {
+      for (const resource of resources) this.calc.onUpdate({ type: 'added', resource, revision });
+    } else {
+      this.calc.resync(resources, revision);
+    }
+    this.opts.metrics?.calcUpdateTime.observe((performance.now() - t) / 1000);
+    this.opts.metrics?.calcUpdatesProcessed.inc({ type: 'list' }, resources.length);
+    this.calcDirty = true;
+  }
+
+  /** Every datastore change arrives here, ours or not, so the received revision advances with each one. */
+  private onEvent(ev: WatchEvent): void {
+    if (this.stopped) return;
+    if (ev.type === 'resync-required') {
+      this.opts.log.child({ component: 'syncer' }).warn({ reason: ev.reason }, 'watch lost; listing again');
+      this.watch = undefined;
+      this.relist(ev.reason);
+      return;
+    }
+    this.eventsSinceProbe++;
+    if (ev.revision > this.receivedRevision) this.receivedRevision = ev.revision;
+    if (KINDS.has(kindOf(ev))) {
+      const t = performance.now();
+      this.calc.onUpdate(ev);
+      this.opts.metrics?.calcUpdateTime.observe((performance.now() - t) / 1000);
+      this.opts.metrics?.calcUpdatesProcessed.inc({ type: ev.type });
+      this.calcDirty = true;
+    }
+    this.scheduleApply(this.opts.applyIntervalMs);
+  }
+
+  /**
+   * At most one apply in flight and one scheduled; a burst of events lands in
+   * one batch because the timer fires after the events of the current tick.
+   */
+  private scheduleApply(minGapMs: number): void {
+    if (this.stopped || this.applying || this.applyTimer !== undefined) return;
+    const wait = Math.max(0, this.lastApplyEnd + minGapMs - performance.now());
+    this.applyTimer = setTimeout(() => {
+      this.applyTimer = undefined;
+      void this.runApply();
+    }, wait);
+  }
+
+  private async runApply(): Promise<void> {
+    if (this.stopped || this.relisting !== undefined) return;
+    if (this.receivedRevision < this.catchUpTo) return; // the watch's events will schedule us again
+    if (!this.inSync) {
+      this.calc.onInSync(this.receivedRevision);
+      this.inSync = true;
+      this.opts.log.child({ component: 'syncer' }).info({ revision: this.receivedRevision }, 'in sync with the datastore');
+    }
+    this.opts.metrics?.resyncState.set(3);
+    this.applying = true;
+    const target = this.receivedRevision;
+    let retryMs: number | undefined;
+    try {
+      if (this.calcDirty) {
+        this.calcDirty = false;
+        const batch = this.calc.flush();
+        for (const u of batch) {
+          this.opts.dataplane.onUpdate(u);
+          this.opts.metrics?.dataplaneMessages.inc({ type: u.type });
+        }
+        if (batch.length > 0) {
+          this.dataplaneDirty = true;
+          this.pendingRouteTries = 0;
+          this.opts.metrics?.calcOutputEvents.inc(batch.length);
+          this.opts.metrics?.batchSize.observe(batch.length);
+        }
+        this.updateGauges();
+      }
+      if (this.dataplaneDirty || this.refreshDue || this.programmedRevision < 0) {
+        const refresh = this.refreshDue || this.programmedRevision < 0;
+        this.refreshDue = false;
+        const t = performance.now();
+        const result = refresh ? await this.opts.dataplane.resync() : await this.opts.dataplane.apply();
+        this.opts.metrics?.applyTime.observe((performance.now() - t) / 1000);
+        this.dataplaneDirty = false;
+        const pending = result.routes?.routesPending ?? 0;
+        if (pending > 0) {
+          // Felix hears of new interfaces from netlink; we look again shortly, backing off.
+          retryMs = PENDING_ROUTE_RETRY_MS[Math.min(this.pendingRouteTries++, PENDING_ROUTE_RETRY_MS.length - 1)];
+          this.dataplaneDirty = true;
+        }
+        this.opts.log.child({ component: 'dataplane' }).debug({ ms: Math.round(performance.now() - t), refresh, revision: target, result }, 'applied');
+      }
+      if (target > this.programmedRevision) this.programmedRevision = target;
+      this.failures = 0;
+      this.lastError = undefined;
+    } catch (err) {
+      this.failures++;
+      this.lastError = errorText(err);
+      this.dataplaneDirty = true;
+      this.opts.metrics?.dataplaneFailures.inc();
+      retryMs = Math.min(MAX_BACKOFF_MS, this.opts.applyIntervalMs * 2 ** Math.min(this.failures, 12) + 50);
+      this.opts.log.child({ component: 'dataplane' }).error({ err: this.lastError, failures: this.failures, retryMs }, 'dataplane apply failed; will retry');
+    } finally {
+      this.applying = false;
+      this.lastApplyEnd = performance.now();
+    }
+    this.publish();
+    if (this.calcDirty || this.refreshDue) this.scheduleApply(this.opts.applyIntervalMs);
+    else if (retryMs !== undefined) this.scheduleApply(retryMs);
+  }
+
+  private updateGauges(): void {
+    const m = this.opts.metrics;
+    if (m === undefined) return;
+    const s = this.calc.stats();
+    m.activeLocalEndpoints.set(s.localEndpoints);
+    m.activeLocalPolicies.set(s.activePolicies);
+    m.activeLocalSelectors.set(s.activeIpSets);
+    m.ipsetsCalico.set(s.activeIpSets);
+  }
+
+  /**
+   * While idle, reads the datastore's revision so that the programmed revision
+   * also advances past writes the watch never shows (an etcd revision spent
+   * outside /calico/). A revision the watch has not delivered after two idle
+   * probes with no event in between is taken as containing nothing for us.
+   */
+  private async probe(): Promise<void> {
+    if (this.stopped || this.relisting !== undefined || this.watch === undefined) return;
+    let rev: number;
+    try {
+      rev = await this.opts.datastore.revision();
+    } catch (err) {
+      this.opts.log.child({ component: 'syncer' }).debug({ err: errorText(err) }, 'revision probe failed');
+      return;
+    }
+    if (rev > this.probedRevision) this.probedRevision = rev;
+    const idle = !this.applying && this.applyTimer === undefined && !this.calcDirty;
+    if (rev <= this.receivedRevision || !idle) {
+      this.stuckProbes = 0;
+    } else if (this.eventsSinceProbe === 0 && ++this.stuckProbes >= 2) {
+      this.receivedRevision = rev;
+      this.stuckProbes = 0;
+      this.scheduleApply(0);
+    }
+    this.eventsSinceProbe = 0;
+    this.publish();
+  }
+}

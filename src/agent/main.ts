@@ -1,0 +1,116 @@
+// calico-node: the per-host agent (what Felix is to Calico).
+//
+//   calico-node --hostname NAME [--config FILE] [--netns NAME] [--status-file PATH]
+//               [--health-port N] [--metrics-port N]
+//
+// The datastore comes from the datastore loader (DATASTORE_TYPE,
+// DATASTORE_PATH, ETCD_*, or --config FILE). By default it programs the
+// network namespace it runs in (`ip netns exec HOSTNS calico-node …`);
+// --netns programs a named namespace from outside it instead. Felix-style
+// settings come from FELIX_* variables (see config.ts). SIGTERM/SIGINT stop it
+// cleanly and leave the dataplane as programmed: fail-closed stays in force and
+// the next agent takes the rules over without a gap.
+import { Command } from 'commander';
+import type { Server } from 'node:http';
+import { CalicoError, formatFieldError } from '../api/errors.js';
+import { LinuxDataplane } from '../dataplane/index.js';
+import { loadDatastoreConfig, openDatastore, type Datastore } from '../datastore/index.js';
+import { Agent } from './agent.js';
+import { loadAgentConfig, type CliOptions } from './config.js';
+import { agentLogger } from './log.js';
+import { AgentMetrics } from './metrics.js';
+import { closeServer, healthRoutes, metricsRoutes, serve } from './server.js';
+import { writeStatusFile } from './status.js';
+
+interface Flags extends CliOptions {
+  readonly config?: string;
+}
+
+async function main(flags: Flags): Promise<void> {
+  const config = loadAgentConfig(flags);
+  const root = agentLogger(config.logLevel, config.hostname);
+  const log = root.child({ component: 'main' });
+  const dsConfig = loadDatastoreConfig(flags.config === undefined ? {} : { configFile: flags.config });
+  const datastore: Datastore = await openDatastore(dsConfig);
+  const metrics = new AgentMetrics();
+  const dataplane = new LinuxDataplane({ ...(config.netns === undefined ? {} : { netns: config.netns }), families: config.families });
+  const statusFile = config.statusFile;
+  const agent = new Agent({
+    hostname: config.hostname,
+    datastore,
+    dataplane,
+    log: root,
+    metrics,
+    applyIntervalMs: config.applyIntervalMs,
+    refreshIntervalMs: config.refreshIntervalMs,
+    revisionProbeMs: config.revisionProbeMs,
+    ...(statusFile === undefined
+      ? {}
+      : {
+          onStatus: (s) => {
+            try {
+              writeStatusFile(statusFile, s);
+            } catch (err) {
+              log.warn({ err: err instanceof Error ? err.message : String(err), statusFile }, 'cannot write the status file');
+            }
+          },
+        }),
+  });
+
+  const servers: Server[] = [];
+  const health = healthRoutes(() => agent.status());
+  const metricRoutes = metricsRoutes(metrics.registry);
+  const sameServer = config.healthEnabled && config.metricsEnabled && config.healthPort === config.metricsPort && config.healthPort !== 0 && config.healthHost === config.metricsHost;
+  if (config.healthEnabled) {
+    const routes = sameServer ? new Map([...health, ...metricRoutes]) : health;
+    const { server, address } = await serve({ host: config.healthHost, port: config.healthPort }, routes);
+    servers.push(server);
+    log.info({ address }, 'health server listening');
+  }
+  if (config.metricsEnabled && !sameServer) {
+    const { server, address } = await serve({ host: config.metricsHost, port: config.metricsPort }, metricRoutes);
+    servers.push(server);
+    log.info({ address }, 'metrics server listening');
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping; the dataplane stays as programmed');
+    await agent.stop();
+    await Promise.all(servers.map((s) => closeServer(s)));
+    await datastore.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  log.info({ datastore: dsConfig.type, netns: config.netns ?? '(own)', families: config.families, refreshIntervalMs: config.refreshIntervalMs }, 'starting');
+  agent.start();
+}
+
+const program = new Command('calico-node')
+  .description('Calico-TS per-host agent: programs this host\'s policy and routes from the datastore')
+  .option('--hostname <name>', 'this node\'s name (default: FELIX_FELIXHOSTNAME, NODENAME, or the host name)')
+  .option('-c, --config <file>', 'datastore configuration file (default: /etc/calico/calicoctl.cfg, else the environment)')
+  .option('--netns <name>', 'program this named network namespace instead of the one calico-node runs in')
+  .option('--status-file <path>', 'also write the status JSON here (or CALICO_NODE_STATUS_FILE)')
+  .option('--health-port <port>', 'health port (FELIX_HEALTHPORT, default 9099; 0 = any free port)')
+  .option('--metrics-port <port>', 'Prometheus port (FELIX_PROMETHEUSMETRICSPORT, default 9091; 0 = any free port)')
+  .allowExcessArguments(false)
+  .action(async (flags: Flags) => main(flags));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // A person reads this: the message and the fields at fault, no stack trace.
+  if (err instanceof CalicoError) {
+    process.stderr.write(`calico-node: ${err.message}\n`);
+    if (err.details.length > 0 && !err.message.includes('\n')) for (const d of err.details) process.stderr.write(`  ${formatFieldError(d)}\n`);
+  } else {
+    process.stderr.write(`calico-node: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+  process.exit(1);
+}
