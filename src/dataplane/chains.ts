@@ -3,11 +3,9 @@
 import type { IpFamily } from '../api/net.js';
 import type { ParsedRule, TierInfo } from '../calc/types.js';
 import type { DataplaneSettings } from './config.js';
-import { CHAIN, MARK, clearMask, hex, policyChainName, profileChainName, type Direction } from './names.js';
+import { CHAIN, clearMask, hex, policyChainName, profileChainName, type Direction } from './names.js';
 import { renderRule, type NftRule, type RuleContext } from './rules.js';
 
-const ACCEPT = hex(MARK.accept);
-const PASS = hex(MARK.pass);
 
 /** Staged policies are for preview only: the dataplane never jumps to them. */
 export function isStagedPolicyId(idString: string): boolean {
@@ -51,6 +49,7 @@ export function renderRuleChain(
       family,
       logPrefix: `${owner.logPrefix}|${tag}|${owner.id}: `,
       denyVerdict: settings.denyVerdict,
+      marks: settings.marks,
       ...(setName === undefined ? {} : { setName }),
     });
     out.push(...rendered);
@@ -83,6 +82,9 @@ export interface EndpointChainInput {
 export function renderEndpointChain(input: EndpointChainInput): NftRule[] {
   const { kind, dir, settings } = input;
   const rules: NftRule[] = [];
+  const MARK = settings.marks;
+  const ACCEPT = hex(MARK.accept);
+  const PASS = hex(MARK.pass);
   const untracked = kind === 'host-untracked';
   const inPrerouting = kind === 'host-untracked' || kind === 'host-prednat';
   // reject is not allowed before routing; those chains drop.

@@ -2,6 +2,7 @@
 // from the string map of `config-update` with Felix's defaults.
 import type { DataplaneConfig } from '../calc/types.js';
 import { parseCidr, type IpFamily } from '../api/net.js';
+import { MARK, allocateMarks, type Marks } from './names.js';
 
 export type EndpointToHostAction = 'drop' | 'accept' | 'return';
 
@@ -26,6 +27,8 @@ export interface DataplaneSettings {
   readonly allowVxlanFromWorkloads: boolean;
   readonly allowIpipFromWorkloads: boolean;
   readonly vxlanPort: number;
+  /** From NftablesMarkMask (or IptablesMarkMask), default 0xffff0000. */
+  readonly marks: Marks;
 }
 
 // Felix's config_params.go defaults.
@@ -80,6 +83,12 @@ function parseFailsafeList(text: string): FailsafePort[] {
   return parseFailsafePorts(entries.length === 0 ? 'none' : entries.join(','));
 }
 
+/** A mask with too few bits for Felix's five marks falls back to the default rather than failing. */
+function markMask(text: string | undefined): Marks {
+  const n = text === undefined ? NaN : Number(text.trim());
+  return (Number.isInteger(n) && n > 0 && n <= 0xffffffff ? allocateMarks(n) : null) ?? MARK;
+}
+
 function bool(v: string | undefined, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   return /^(true|1|yes|on)$/i.test(v.trim());
@@ -112,5 +121,6 @@ export function dataplaneSettings(config: DataplaneConfig = {}): DataplaneSettin
     allowVxlanFromWorkloads: bool(pick(config, 'AllowVXLANPacketsFromWorkloads'), false),
     allowIpipFromWorkloads: bool(pick(config, 'AllowIPIPPacketsFromWorkloads'), false),
     vxlanPort: Number.isInteger(vxlanPort) && vxlanPort > 0 && vxlanPort < 65536 ? vxlanPort : 4789,
+    marks: markMask(pick(config, 'NftablesMarkMask', 'IptablesMarkMask')),
   };
 }

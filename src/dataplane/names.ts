@@ -14,14 +14,32 @@ export function nftFamily(family: IpFamily): NftFamily {
   return family === 4 ? 'ip' : 'ip6';
 }
 
-/** Mark bits allocated from the default mark mask 0xffff0000, lowest bit first (policy.md §6.1). */
-export const MARK = {
-  accept: 0x10000,
-  pass: 0x20000,
-  drop: 0x40000,
-  scratch0: 0x80000,
-  scratch1: 0x100000,
-} as const;
+export interface Marks {
+  readonly accept: number;
+  readonly pass: number;
+  readonly drop: number;
+  readonly scratch0: number;
+  readonly scratch1: number;
+}
+
+/**
+ * Mark bits allocated from a mark mask, lowest set bit first, as Felix's
+ * markbits allocator does (policy.md §6.1); null when the mask has fewer than five bits.
+ */
+export function allocateMarks(mask: number): Marks | null {
+  const bits: number[] = [];
+  for (let b = 0; b < 32 && bits.length < 5; b++) if (((mask >>> b) & 1) === 1) bits.push((1 << b) >>> 0);
+  const [accept, pass, drop, scratch0, scratch1] = bits;
+  if (accept === undefined || pass === undefined || drop === undefined || scratch0 === undefined || scratch1 === undefined) return null;
+  return { accept, pass, drop, scratch0, scratch1 };
+}
+
+/** The bits of the default mask 0xffff0000: accept 0x10000, pass 0x20000, drop 0x40000, scratch 0x80000/0x100000. */
+export const MARK: Marks = { accept: 0x10000, pass: 0x20000, drop: 0x40000, scratch0: 0x80000, scratch1: 0x100000 };
+
+export function allMarks(m: Marks): number {
+  return (m.accept | m.pass | m.drop | m.scratch0 | m.scratch1) >>> 0;
+}
 
 export function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;

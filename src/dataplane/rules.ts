@@ -3,7 +3,7 @@
 import { familyBits, parseCidr, formatCidr, type IpFamily } from '../api/net.js';
 import type { Cidr } from '../api/net.js';
 import type { IpSetId, ParsedRule, PortRange, Protocol } from '../calc/types.js';
-import { MARK, clearMask, hex, ipSetName } from './names.js';
+import { MARK, clearMask, hex, ipSetName, type Marks } from './names.js';
 
 /** A rendered rule: the text after `add rule <family> <table> <chain>`, without comment. */
 export interface NftRule {
@@ -18,6 +18,8 @@ export interface RuleContext {
   readonly denyVerdict: 'drop' | 'reject';
   /** The nft set behind an IP set ID; defaults to Felix's name of an interval set. */
   readonly setName?: (id: IpSetId, family: IpFamily) => string;
+  /** Mark bits; default the bits of mask 0xffff0000. */
+  readonly marks?: Marks;
 }
 
 const PORT_PROTOCOLS: Readonly<Record<number, string>> = { 6: 'tcp', 17: 'udp', 132: 'sctp', 136: 'udplite' };
@@ -166,9 +168,9 @@ export function limitLogPrefix(prefix: string): string {
 function actionStatements(rule: ParsedRule, ctx: RuleContext): string {
   switch (rule.action) {
     case 'allow':
-      return `counter meta mark set meta mark | ${hex(MARK.accept)} return`;
+      return `counter meta mark set meta mark | ${hex((ctx.marks ?? MARK).accept)} return`;
     case 'pass':
-      return `counter meta mark set meta mark | ${hex(MARK.pass)} return`;
+      return `counter meta mark set meta mark | ${hex((ctx.marks ?? MARK).pass)} return`;
     case 'deny':
       return `counter ${ctx.denyVerdict}`;
     case 'log':
@@ -190,9 +192,10 @@ export function renderRule(rule: ParsedRule, ctx: RuleContext): NftRule[] {
   if (alts.length === 1 || filtered.action !== 'log') {
     return alts.map((m) => ({ body: [...m, action].join(' ') }));
   }
-  const s0 = hex(MARK.scratch0);
+  const scratch0 = (ctx.marks ?? MARK).scratch0;
+  const s0 = hex(scratch0);
   return [
     ...alts.map((m) => ({ body: [...m, `counter meta mark set meta mark | ${s0}`].join(' ') })),
-    { body: `meta mark & ${s0} == ${s0} meta mark set meta mark & ${clearMask(MARK.scratch0)} ${action}` },
+    { body: `meta mark & ${s0} == ${s0} meta mark set meta mark & ${clearMask(scratch0)} ${action}` },
   ];
 }

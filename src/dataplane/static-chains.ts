@@ -2,7 +2,7 @@
 // netfilter, the top-level cali-* chains, dispatch and failsafes (felix/rules/static.go).
 import type { IpFamily } from '../api/net.js';
 import type { DataplaneSettings, FailsafePort } from './config.js';
-import { CHAIN, MAP, MARK, clearMask, hex } from './names.js';
+import { CHAIN, MAP, allMarks, clearMask, hex } from './names.js';
 import { nftCidr, type NftRule } from './rules.js';
 import { parseCidr } from '../api/net.js';
 
@@ -18,8 +18,6 @@ export interface StaticChain {
   readonly rules: readonly NftRule[];
 }
 
-const ACCEPT = hex(MARK.accept);
-const ALL_MARKS = MARK.accept | MARK.pass | MARK.drop | MARK.scratch0 | MARK.scratch1;
 
 function ifaceMatches(dir: 'iifname' | 'oifname', settings: DataplaneSettings): string[] {
   return settings.interfacePrefixes.map((p) => `${dir} "${p}*"`);
@@ -76,6 +74,9 @@ export function staticChains(opts: StaticOptions): StaticChain[] {
   }
   wlToHost.push({ body: `counter jump ${CHAIN.fromWlDispatch}` });
   wlToHost.push({ body: `counter ${settings.defaultEndpointToHostAction}`, comment: 'Configured DefaultEndpointToHostAction' });
+  const MARK = settings.marks;
+  const ACCEPT = hex(MARK.accept);
+  const ALL_MARKS = allMarks(MARK);
   const clearAll = `counter meta mark set meta mark & ${clearMask(ALL_MARKS)}`;
   const chains: StaticChain[] = [
     { name: 'filter-FORWARD', base: { type: 'filter', hook: 'forward', priority: 'filter' }, rules: [

@@ -76,6 +76,15 @@ describe('endpoint chains', () => {
     ]);
   });
 
+  it('use the configured mark bits', () => {
+    const custom = dataplaneSettings({ NftablesMarkMask: '0x1f0' });
+    assert.deepEqual(bodies({ settings: custom, profileIds: ['p'] }).slice(2, 5), [
+      'counter meta mark set meta mark & 0xffffffcf',
+      'counter jump filter-cali-pri-p',
+      'meta mark & 0x10 == 0x10 counter return',
+    ]);
+  });
+
   it('treat a missing profile as deny-all', () => {
     assert.deepEqual(bodies({ profileIds: ['gone'], hasProfileChain: () => false }).slice(3), ['counter drop', 'counter drop']);
   });

@@ -73,6 +73,14 @@ describe('dataplane settings', () => {
     assert.deepEqual(parseFailsafePorts('none'), []);
   });
 
+  it('allocate mark bits from NftablesMarkMask, lowest bit first', () => {
+    assert.deepEqual(dataplaneSettings({ NftablesMarkMask: '0xf00f0000' }).marks, { accept: 0x10000, pass: 0x20000, drop: 0x40000, scratch0: 0x80000, scratch1: 0x10000000 });
+  });
+
+  it('fall back to the default marks when the mask has fewer than five bits', () => {
+    assert.equal(dataplaneSettings({ NftablesMarkMask: '0x3' }).marks.accept, 0x10000);
+  });
+
   it('parse failsafe ports in the v3 list form', () => {
     assert.deepEqual(parseFailsafePorts('[{"protocol":"TCP","port":22},{"protocol":"UDP","port":68,"net":"10.0.0.0/8"}]'), [
       { protocol: 'tcp', port: 22 },
