@@ -130,10 +130,16 @@ const bench: BenchModule = {
     const { resources, pods } = cluster();
     report({ name: 'policy model size', value: `${pods.length} endpoints, ${POLICIES} policies, 3 tiers, 50 network sets`, unit: '' });
 
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
     const t0 = process.hrtime.bigint();
     const model = buildPolicyModel(resources);
     const buildMs = Number(process.hrtime.bigint() - t0) / 1e6;
     report({ name: 'model build (parse + compile all selectors and rules)', value: round(buildMs, 1), unit: 'ms' });
+    if (global.gc !== undefined) {
+      global.gc();
+      report({ name: 'model heap after build', value: round((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20, 1), unit: 'MiB' });
+    }
 
     const all = flows(pods, 20_000);
     const t1 = process.hrtime.bigint();
