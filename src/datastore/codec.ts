@@ -62,8 +62,13 @@ export function forUpdate(kind: string, resource: StoredResource, stored: Stored
   };
 }
 
-/** The revision a caller's resourceVersion names; a malformed one can never match. */
-export function parseResourceVersion(key: ResourceKey, rv: string): number {
+/**
+ * The revision a caller's resourceVersion names, or undefined when it names
+ * none (absent or empty, as Kubernetes reads an empty one): then the write is
+ * unconditional. A malformed one is refused rather than never matching.
+ */
+export function parseResourceVersion(key: ResourceKey, rv: string | undefined): number | undefined {
+  if (rv === undefined || rv === '') return undefined;
   if (!/^\d+$/.test(rv)) {
     throw new CalicoError('invalid-value', `${describeKey(key)}: resourceVersion "${rv}" is not a revision`);
   }

@@ -204,7 +204,7 @@ export class EtcdDatastore implements Datastore {
     const key = keyOf(resource);
     const k = etcdKey(key);
     const rv = resource.metadata.resourceVersion;
-    const expected = rv === undefined ? undefined : parseResourceVersion(key, rv);
+    const expected = parseResourceVersion(key, rv);
     let written: string | undefined;
     return this.retrying(async (ambiguous) => {
       for (;;) {
@@ -235,7 +235,7 @@ export class EtcdDatastore implements Datastore {
 
   async delete(key: ResourceKey, resourceVersion?: string): Promise<StoredResource> {
     const k = etcdKey(key);
-    const expected = resourceVersion === undefined ? undefined : parseResourceVersion(key, resourceVersion);
+    const expected = parseResourceVersion(key, resourceVersion);
     let removed: StoredResource | undefined;
     return this.retrying(async (ambiguous) => {
       for (;;) {

@@ -227,7 +227,7 @@ export class SqliteDatastore implements Datastore {
   async update(resource: StoredResource): Promise<StoredResource> {
     const key = keyOf(resource);
     const rv = resource.metadata.resourceVersion;
-    const expected = rv === undefined ? undefined : parseResourceVersion(key, rv);
+    const expected = parseResourceVersion(key, rv);
     const ns = key.namespace ?? '';
     const [value, revision] = this.write(() => {
       const row = this.stmt.row.get(key.kind, ns, key.name);
@@ -245,7 +245,7 @@ export class SqliteDatastore implements Datastore {
 
   async delete(key: ResourceKey, resourceVersion?: string): Promise<StoredResource> {
     checkKey(key);
-    const expected = resourceVersion === undefined ? undefined : parseResourceVersion(key, resourceVersion);
+    const expected = parseResourceVersion(key, resourceVersion);
     const ns = key.namespace ?? '';
     const row = this.write(() => {
       const r = this.stmt.row.get(key.kind, ns, key.name);

@@ -153,6 +153,15 @@ export function conformance(label: string, setup: () => Promise<Backend>): void 
       assert.deepEqual((v.spec as { order: number }).order, 9);
     });
 
+    it('an empty resourceVersion is unconditional and a malformed one is refused', async () => {
+      const ns = unique('ns');
+      const v1 = await ds.create(policy(ns, 'p', 1));
+      const v2 = await ds.update({ ...policy(ns, 'p', 2), metadata: { ...v1.metadata, resourceVersion: '' } });
+      assert.deepEqual((v2.spec as { order: number }).order, 2);
+      await rejectsWith(ds.update({ ...policy(ns, 'p', 3), metadata: { ...v1.metadata, resourceVersion: 'abc' } }), 'invalid-value');
+      await rejectsWith(ds.delete({ kind: 'NetworkPolicy', namespace: ns, name: 'p' }, '-1'), 'invalid-value');
+    });
+
     it('update of an absent resource fails not-found', async () => {
       await rejectsWith(ds.update(policy(unique('ns'), 'none')), 'not-found');
     });
