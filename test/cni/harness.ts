@@ -61,7 +61,14 @@ export interface Env {
   cleanup(): Promise<void>;
 }
 
-export async function seedDatastore(ds: Datastore, pools: readonly { name: string; cidr: string; blockSize?: number; spec?: Record<string, unknown> }[]): Promise<void> {
+export interface PoolSeed {
+  readonly name: string;
+  readonly cidr: string;
+  readonly blockSize?: number;
+  readonly spec?: Record<string, unknown>;
+}
+
+export async function seedDatastore(ds: Datastore, pools: readonly PoolSeed[]): Promise<void> {
   await ds.create({ apiVersion: API, kind: 'ClusterInformation', metadata: { name: 'default' }, spec: { datastoreReady: true, clusterGUID: 'test' } });
   await ds.create({ apiVersion: API, kind: 'Node', metadata: { name: NODE, labels: { 'kubernetes.io/hostname': NODE } }, spec: {} });
   for (const p of pools) {
@@ -74,7 +81,7 @@ export async function seedDatastore(ds: Datastore, pools: readonly { name: strin
   }
 }
 
-export async function setUp(prefix: string, pools = [{ name: 'default-ipv4-ippool', cidr: '10.77.0.0/24', blockSize: 28 }]): Promise<Env> {
+export async function setUp(prefix: string, pools: readonly PoolSeed[] = [{ name: 'default-ipv4-ippool', cidr: '10.77.0.0/24', blockSize: 28 }]): Promise<Env> {
   const lab = new NetnsLab(prefix);
   const dir = mkdtempSync(join(tmpdir(), `cni-${prefix}-`));
   const dbPath = join(dir, 'calico.db');
