@@ -159,7 +159,7 @@ function parseIps(texts: readonly string[], path: string): ParsedIp[] {
     const c = parseCidr(t);
     const ip = c === null ? null : parseIp(t.split('/')[0] ?? '');
     if (c === null || ip === null) throw new RuleError(`${path}[${i}]`, `invalid address ${JSON.stringify(t)}`);
-    return { family: c.family, value: c.network };
+    return ip;
   });
 }
 
