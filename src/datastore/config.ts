@@ -4,9 +4,16 @@
 // override or fill in its fields. A missing file at the default path falls back
 // to the environment; a missing file named explicitly is an error.
 import { existsSync, readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { CalicoError, fieldError, type FieldError } from '../api/errors.js';
 import { CALICO_API_VERSION } from '../api/meta.js';
+
+// The YAML parser loads only when a config file is read: the CNI plugin reads
+// the environment alone and pays start-up time on every ADD and DEL.
+const requireLazily = createRequire(import.meta.url);
+function parseYaml(text: string): unknown {
+  return (requireLazily('yaml') as typeof import('yaml')).parse(text);
+}
 
 export const DEFAULT_CONFIG_FILE = '/etc/calico/calicoctl.cfg';
 export const DEFAULT_DATASTORE_PATH = '/var/lib/calico/calico.db';
@@ -80,11 +87,16 @@ const IGNORED_SPEC_FIELDS = new Set([
 export function loadDatastoreConfig(options: LoadOptions = {}): DatastoreConfig {
   const env = options.env ?? process.env;
   const file = options.configFile ?? DEFAULT_CONFIG_FILE;
-  if (file === '') return configFromSpec(specFromEnv(env), 'environment');
+  if (file === '') return datastoreConfigFromEnv(env);
   if (existsSync(file)) return configFromSpec(readConfigFile(file), `config file ${file}`);
   if (options.configFile !== undefined && options.configFile !== DEFAULT_CONFIG_FILE) {
     throw new CalicoError('not-found', `error reading config file: ${file} does not exist`);
   }
+  return datastoreConfigFromEnv(env);
+}
+
+/** The configuration from environment variables alone (upstream's LoadClientConfig("")). */
+export function datastoreConfigFromEnv(env: Readonly<Record<string, string | undefined>>): DatastoreConfig {
   return configFromSpec(specFromEnv(env), 'environment');
 }
 

@@ -6,6 +6,7 @@ import type { Datastore } from './types.js';
 export type { Datastore, ListOptions, ListResult, ResourceKey, StoredResource, Watch, WatchEvent, WatchOptions } from './types.js';
 export {
   loadDatastoreConfig,
+  datastoreConfigFromEnv,
   DEFAULT_CONFIG_FILE,
   DEFAULT_DATASTORE_PATH,
   type DatastoreConfig,
