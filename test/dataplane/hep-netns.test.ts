@@ -60,30 +60,30 @@ describe('host endpoints in a network namespace', () => {
   after(() => lab.cleanup());
 
   it('an interface without a host endpoint is not policed', async () => {
-    assert.equal(await lab.canConnect(client, HOST_IP, 8080), true);
+    assert.equal(await lab.canConnect(client, HOST_IP, 8080, 2, 3), true);
   });
 
   it('a host endpoint with no policy and no profile drops all but the failsafe ports', async () => {
     await program({ type: 'host-endpoint-update', endpoint: hep() });
     assert.equal(await lab.canConnect(client, HOST_IP, 8080), false);
-    assert.equal(await lab.canConnect(client, HOST_IP, 22), true);
+    assert.equal(await lab.canConnect(client, HOST_IP, 22, 2, 3), true);
   });
 
   it('normal ingress policy opens a port', async () => {
     await program(allow8080, { type: 'host-endpoint-update', endpoint: hep({ tiers: normal }) });
-    assert.equal(await lab.canConnect(client, HOST_IP, 8080), true);
+    assert.equal(await lab.canConnect(client, HOST_IP, 8080, 2, 3), true);
   });
 
   it('an untracked (doNotTrack) deny drops before normal policy, but not the failsafe ports', async () => {
     await program(deny8080({ untracked: true }), { type: 'host-endpoint-update', endpoint: hep({ tiers: normal, untrackedTiers: passTier }) });
     assert.equal(await lab.canConnect(client, HOST_IP, 8080), false);
-    assert.equal(await lab.canConnect(client, HOST_IP, 22), true);
+    assert.equal(await lab.canConnect(client, HOST_IP, 22, 2, 3), true);
   });
 
   it('a preDNAT deny drops before normal policy, but not the failsafe ports', async () => {
     await program(deny8080({ preDNAT: true }), { type: 'host-endpoint-update', endpoint: hep({ tiers: normal, preDnatTiers: passTier }) });
     assert.equal(await lab.canConnect(client, HOST_IP, 8080), false);
-    assert.equal(await lab.canConnect(client, HOST_IP, 22), true);
+    assert.equal(await lab.canConnect(client, HOST_IP, 22, 2, 3), true);
   });
 
   it('an empty failsafe list leaves the host endpoint to policy alone', async () => {
@@ -93,7 +93,7 @@ describe('host endpoints in a network namespace', () => {
 
   it('forwarded traffic is allowed by default even when the host endpoint drops traffic to the host', async () => {
     assert.equal(await lab.canConnect(client, HOST_IP, 8080), false);
-    assert.equal(await lab.canConnect(client, SERVER_IP, 8080), true);
+    assert.equal(await lab.canConnect(client, SERVER_IP, 8080, 2, 3), true);
   });
 
   it('applyOnForward policy polices forwarded traffic', async () => {
@@ -108,12 +108,12 @@ describe('host endpoints in a network namespace', () => {
       { type: 'host-endpoint-update', endpoint: hep({ id: 'host1/by-ip', interfaceName: '', expectedIpv4Addrs: [HOST_IP as IpAddress] }) },
     );
     assert.equal(await lab.canConnect(client, HOST_IP, 8080), false);
-    assert.equal(await lab.canConnect(client, HOST_IP, 22), true);
+    assert.equal(await lab.canConnect(client, HOST_IP, 22, 2, 3), true);
     await program({ type: 'host-endpoint-remove', id: 'host1/by-ip' });
   });
 
   it('removing the host endpoint removes its policing', async () => {
     await program({ type: 'host-endpoint-remove', id: 'host1/ext' });
-    assert.equal(await lab.canConnect(client, HOST_IP, 8080), true);
+    assert.equal(await lab.canConnect(client, HOST_IP, 8080, 2, 3), true);
   });
 });

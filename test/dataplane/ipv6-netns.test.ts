@@ -53,7 +53,7 @@ describe('IPv6 workloads in a network namespace', () => {
   });
 
   it('allows the port the policy allows and drops the others', async () => {
-    assert.equal(await lab.canConnect(podA, B6, 80), true);
+    assert.equal(await lab.canConnect(podA, B6, 80, 2, 3), true);
     assert.equal(await lab.canConnect(podA, B6, 81), false);
   });
 });

@@ -74,7 +74,7 @@ describe('nftables dataplane in a network namespace', () => {
   it('allows traffic once both endpoints are programmed with allowing profiles', async () => {
     feed({ type: 'workload-endpoint-update', endpoint: wep('caliB', [`${B_IP}/32`], { profileIds: ['kns.default'] }) });
     await program();
-    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+    assert.equal(await lab.canConnect(podA, B_IP, 80, 2, 3), true);
   });
 
   it('enforces an ingress policy: allowed port passes, others hit the end-of-tier drop', async () => {
@@ -84,7 +84,7 @@ describe('nftables dataplane in a network namespace', () => {
       { type: 'workload-endpoint-update', endpoint: wep('caliB', [`${B_IP}/32`], { profileIds: ['kns.default'], tiers: [tier('default', ['gnp/web'], [])] }) },
     );
     await program();
-    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+    assert.equal(await lab.canConnect(podA, B_IP, 80, 2, 3), true);
     assert.equal(await lab.canConnect(podA, B_IP, 81), false);
   });
 
@@ -95,7 +95,7 @@ describe('nftables dataplane in a network namespace', () => {
     assert.equal(await lab.canConnect(podA, B_IP, 80), false);
     feed({ type: 'ipset-delta', id: CLIENTS, added: [`${A_IP}/32`], removed: [] });
     await program();
-    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+    assert.equal(await lab.canConnect(podA, B_IP, 80, 2, 3), true);
   });
 
   it('turns the set into an interval set when a prefix arrives, in one transaction, without a gap', async () => {
@@ -103,17 +103,17 @@ describe('nftables dataplane in a network namespace', () => {
     const s = await program();
     assert.deepEqual({ created: s.setsCreated, deleted: s.setsDeleted, chains: s.chainsWritten }, { created: 1, deleted: 1, chains: 1 });
     assert.match(await lab.must(host, ['nft', 'list', 'set', 'ip', 'calico', 'cali40s-clients']), /flags interval/);
-    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+    assert.equal(await lab.canConnect(podA, B_IP, 80, 2, 3), true);
     feed({ type: 'ipset-delta', id: CLIENTS, added: [], removed: ['10.65.0.0/24'] });
     await program();
-    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+    assert.equal(await lab.canConnect(podA, B_IP, 80, 2, 3), true);
   });
 
   it('repairs drift after someone flushes our table', async () => {
     await lab.must(host, ['nft', 'flush', 'table', 'ip', 'calico']);
     const s = await dp.resync();
     assert.ok(s.chainsWritten > 0);
-    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+    assert.equal(await lab.canConnect(podA, B_IP, 80, 2, 3), true);
     assert.equal(await lab.canConnect(podA, B_IP, 81), false);
     assert.equal((await dp.resync()).commands, 0);
   });
@@ -123,7 +123,7 @@ describe('nftables dataplane in a network namespace', () => {
     assert.equal(await lab.canConnect(podA, B_IP, 80), false);
     const s = await dp.resync();
     assert.deepEqual({ added: s.elementsAdded, chains: s.chainsWritten }, { added: 1, chains: 0 });
-    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+    assert.equal(await lab.canConnect(podA, B_IP, 80, 2, 3), true);
   });
 
   it('removes a foreign chain someone added to our table', async () => {
@@ -176,7 +176,7 @@ describe('nftables dataplane in a network namespace', () => {
     assert.equal(await lab.canConnect(podA, HOST_IP, 9000), false);
     feed({ type: 'config-update', config: { DefaultEndpointToHostAction: 'Accept' } });
     await program();
-    assert.equal(await lab.canConnect(podA, HOST_IP, 9000), true);
+    assert.equal(await lab.canConnect(podA, HOST_IP, 9000, 2, 3), true);
   });
 
   it('enforces egress policy on the sending workload', async () => {
@@ -185,7 +185,7 @@ describe('nftables dataplane in a network namespace', () => {
       { type: 'workload-endpoint-update', endpoint: wep('caliA', [`${A_IP}/32`], { profileIds: ['kns.default'], tiers: [tier('default', [], ['gnp/egress-web-only'])] }) },
     );
     await program();
-    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
+    assert.equal(await lab.canConnect(podA, B_IP, 80, 2, 3), true);
     assert.equal(await lab.canConnect(podA, HOST_IP, 9000), false);
   });
 

@@ -113,10 +113,17 @@ export class NetnsLab {
     return child;
   }
 
-  /** True when a TCP connection from `ns` to ip:port completes within `timeoutS`. */
-  async canConnect(ns: string, ip: string, port: number, timeoutS = 1): Promise<boolean> {
-    const r = await this.exec(ns, ['nc', '-z', '-w', String(timeoutS), ip, String(port)]);
-    return r.code === 0;
+  /**
+   * True when a TCP connection from `ns` to ip:port completes within
+   * `timeoutS`, trying up to `attempts` times (on a loaded machine a single
+   * short attempt can miss a connection that is allowed).
+   */
+  async canConnect(ns: string, ip: string, port: number, timeoutS = 1, attempts = 1): Promise<boolean> {
+    for (let i = 0; i < attempts; i++) {
+      const r = await this.exec(ns, ['nc', '-z', '-w', String(timeoutS), ip, String(port)]);
+      if (r.code === 0) return true;
+    }
+    return false;
   }
 
   get names(): readonly string[] {
