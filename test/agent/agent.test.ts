@@ -38,7 +38,7 @@ describe('calico-node main loop', () => {
 
   beforeEach(async () => {
     tmp = tempSqlite();
-    sqlite = await tmp.open();
+    sqlite = tmp.open();
     ds = new ControlledDatastore(sqlite);
     dp = new RecordingDataplane();
     published = [];

@@ -51,7 +51,7 @@ export function ipPool(name: string, cidr: string): StoredResource {
 export interface TempSqlite {
   readonly path: string;
   readonly dir: string;
-  open(): Promise<SqliteDatastore>;
+  open(): SqliteDatastore;
   remove(): void;
 }
 
