@@ -1,9 +1,9 @@
 // calicoctl delete | patch | label: by kind and name or by file, with
 // calicoctl's messages for what is missing, protected or already set.
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { docs, gnp, makeCtl, type Ctl } from './helpers.js';
+import { copyCtl, docs, gnp, makeCtl, type Ctl } from './helpers.js';
 
 async function seeded(t: { after(fn: () => void): void }, ...extra: string[]): Promise<Ctl> {
   const ctl = makeCtl(t);
@@ -137,10 +137,15 @@ describe('calicoctl label', () => {
     ['reports a missing resource', ['label', 'gnp', 'nope', 'a=b'], 1, '', 'gnp nope not found\n'],
     ['rejects an invalid label key', ['label', 'gnp', 'p1', 'bad key=x'], 1, '', 'failed to update gnp p1, label not changed\n'],
   ];
+  // Seeded once: p1 carries env=prod; each case works on its own copy.
+  const template = makeCtl({ after });
+  before(async () => {
+    await template.run(['apply', '-f', template.file('seed.yaml', docs(gnp('p1'), gnp('p2')))]);
+    assert.equal((await template.run(['label', 'gnp', 'p1', 'env=prod'])).code, 0);
+  });
   for (const [name, args, code, stdout, stderr] of cases) {
     it(name, async (t) => {
-      const ctl = await seeded(t);
-      await ctl.run(['label', 'gnp', 'p1', 'env=prod']);
+      const ctl = copyCtl(t, template);
       assert.deepEqual(await ctl.run(args), { code, stdout, stderr });
     });
   }

@@ -2,7 +2,7 @@
 // tsx — against a SQLite datastore in a temporary directory that is removed
 // when the test ends, pass or fail.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -63,6 +63,19 @@ export function makeCtl(t: { after(fn: () => void): void }): Ctl {
       return path;
     },
   };
+}
+
+/**
+ * A fresh datastore that starts as a copy of `template`'s (taken while no
+ * calicoctl runs against it), so a suite seeds once and each test still
+ * works on its own copy.
+ */
+export function copyCtl(t: { after(fn: () => void): void }, template: Ctl): Ctl {
+  const ctl = makeCtl(t);
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (existsSync(template.dbPath + suffix)) copyFileSync(template.dbPath + suffix, ctl.dbPath + suffix);
+  }
+  return ctl;
 }
 
 /** A GlobalNetworkPolicy document. */
