@@ -194,12 +194,11 @@ export function compileResources(resources: Iterable<PolicyResource>): CompiledR
       } catch (err) {
         warn(resourceName('Profile', undefined, r.metadata.name), err);
       }
-    } else if (r.kind === 'NetworkPolicy' && r.apiVersion === 'networking.k8s.io/v1') {
+    } else if ((r.kind === 'NetworkPolicy' && r.apiVersion === 'networking.k8s.io/v1') || r.kind === 'StagedKubernetesNetworkPolicy') {
+      if (r.kind === 'StagedKubernetesNetworkPolicy' && r.spec.stagedAction === 'Delete') continue;
       const converted = toCalicoPolicies(r);
       for (const w of converted.warnings) warnings.push(w);
-      if (converted.policy !== null) {
-        addPolicy({ id: converted.id, spec: converted.policy.spec, staged: false });
-      }
+      if (converted.spec !== null) addPolicy({ id: converted.id, spec: converted.spec, staged: converted.staged });
     } else if (r.kind === 'NetworkPolicy' || r.kind === 'StagedNetworkPolicy') {
       const staged = r.kind === 'StagedNetworkPolicy';
       if (staged && r.spec.stagedAction === 'Delete') continue;

@@ -2,16 +2,24 @@
 // API's converter, and Namespaces, ServiceAccounts and Pods become the
 // profiles and workload endpoints Calico synthesises for them (policy.md §2.12).
 import { fieldError } from '../api/errors.js';
-import { convertKubernetesNetworkPolicy } from '../api/k8s-convert.js';
-import type { KubernetesNetworkPolicy } from '../api/k8s-types.js';
+import { convertKubernetesNetworkPolicy, convertStagedKubernetesNetworkPolicy } from '../api/k8s-convert.js';
+import type { KubernetesNetworkPolicy, StagedKubernetesNetworkPolicy } from '../api/k8s-types.js';
 import { CALICO_API_VERSION, type Labels } from '../api/meta.js';
-import type { NetworkPolicy, Profile, WorkloadEndpoint, WorkloadEndpointPort } from '../api/policy-types.js';
+import type {
+  NetworkPolicy,
+  NetworkPolicySpec,
+  Profile,
+  StagedNetworkPolicy,
+  WorkloadEndpoint,
+  WorkloadEndpointPort,
+} from '../api/policy-types.js';
 import { NAMESPACE_LABEL_PREFIX, SERVICE_ACCOUNT_LABEL_PREFIX } from './labels.js';
 import type { ModelWarning, PolicyId } from './types.js';
 
 export interface ConvertedK8sPolicy {
   readonly id: PolicyId;
-  readonly policy: NetworkPolicy | null;
+  readonly spec: NetworkPolicySpec | null;
+  readonly staged: boolean;
   readonly warnings: readonly ModelWarning[];
 }
 
@@ -23,26 +31,36 @@ function warningText(w: unknown): string {
   return String(w);
 }
 
+type Converted = { readonly policy: NetworkPolicy | StagedNetworkPolicy; readonly warnings: readonly unknown[]; readonly ruleErrors?: readonly unknown[] };
+
 /**
  * In KDD mode Felix keys a converted policy as kind KubernetesNetworkPolicy
  * with the k8s name; the etcd-mode name `knp.default.<name>` is a Calico
- * NetworkPolicy. The key matters only for the ordering tie-break.
+ * NetworkPolicy. The key matters only for the ordering tie-break. Rules the
+ * converter had to drop are reported with its warnings.
  */
-export function toCalicoPolicies(np: KubernetesNetworkPolicy): ConvertedK8sPolicy {
-  const resource = `KubernetesNetworkPolicy(${np.metadata.namespace ?? 'default'}/${np.metadata.name})`;
+export function toCalicoPolicies(np: KubernetesNetworkPolicy | StagedKubernetesNetworkPolicy): ConvertedK8sPolicy {
+  const staged = np.kind === 'StagedKubernetesNetworkPolicy';
+  const ns = np.metadata.namespace ?? 'default';
+  const resource = `${staged ? 'StagedKubernetesNetworkPolicy' : 'KubernetesNetworkPolicy'}(${ns}/${np.metadata.name})`;
   try {
-    const { policy, warnings } = convertKubernetesNetworkPolicy(np);
+    const converted: Converted = staged ? convertStagedKubernetesNetworkPolicy(np) : convertKubernetesNetworkPolicy(np);
+    const { policy } = converted;
     const name = policy.metadata.name;
     const kind = name.startsWith('knp.default.') ? 'NetworkPolicy' : 'KubernetesNetworkPolicy';
+    // The converter may name a dropped rule both as a warning and as a rule error.
+    const notes = new Set([...converted.warnings, ...(converted.ruleErrors ?? [])].map(warningText));
     return {
-      id: { kind, namespace: policy.metadata.namespace ?? np.metadata.namespace ?? 'default', name },
-      policy,
-      warnings: warnings.map((w) => ({ ...fieldError('invalid-value', '', warningText(w)), resource })),
+      id: { kind, namespace: policy.metadata.namespace ?? ns, name },
+      spec: policy.spec,
+      staged,
+      warnings: [...notes].map((text) => ({ ...fieldError('invalid-value', '', text), resource })),
     };
   } catch (err) {
     return {
-      id: { kind: 'KubernetesNetworkPolicy', namespace: np.metadata.namespace ?? 'default', name: np.metadata.name },
-      policy: null,
+      id: { kind: 'KubernetesNetworkPolicy', namespace: ns, name: np.metadata.name },
+      spec: null,
+      staged,
       warnings: [{ ...fieldError('invalid-value', '', err instanceof Error ? err.message : String(err)), resource }],
     };
   }

@@ -9,6 +9,7 @@ const CALICO_KINDS: ReadonlySet<string> = new Set([
   'GlobalNetworkPolicy',
   'StagedNetworkPolicy',
   'StagedGlobalNetworkPolicy',
+  'StagedKubernetesNetworkPolicy',
   'Profile',
   'NetworkSet',
   'GlobalNetworkSet',

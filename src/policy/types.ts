@@ -15,7 +15,7 @@ import type {
   Tier,
   WorkloadEndpoint,
 } from '../api/policy-types.js';
-import type { KubernetesNetworkPolicy } from '../api/k8s-types.js';
+import type { KubernetesNetworkPolicy, StagedKubernetesNetworkPolicy } from '../api/k8s-types.js';
 
 /** Every resource kind the model reads. Other kinds are reported and skipped. */
 export type PolicyResource =
@@ -25,6 +25,7 @@ export type PolicyResource =
   | StagedNetworkPolicy
   | StagedGlobalNetworkPolicy
   | KubernetesNetworkPolicy
+  | StagedKubernetesNetworkPolicy
   | Profile
   | NetworkSet
   | GlobalNetworkSet

@@ -51,3 +51,31 @@ describe('truth tables', () => {
     assert.throws(() => parseTruthTable(bad), /bad cell/);
   });
 });
+
+describe('Kubernetes policy inputs beyond the e2e tables', () => {
+  const xa = { endpoint: { kind: 'WorkloadEndpoint' as const, namespace: 'x', name: 'a' } };
+  const yb = { endpoint: { kind: 'WorkloadEndpoint' as const, namespace: 'y', name: 'b' } };
+  it('a StagedKubernetesNetworkPolicy is listed as staged and never decides', () => {
+    const staged = {
+      apiVersion: 'projectcalico.org/v3' as const,
+      kind: 'StagedKubernetesNetworkPolicy' as const,
+      metadata: { name: 'lockdown', namespace: 'x' },
+      spec: { podSelector: {}, policyTypes: ['Ingress' as const] },
+    };
+    const model = buildPolicyModel([...clusterResources(), staged]);
+    assert.deepEqual(model.policies().map((p) => [p.id.name, p.staged]), [['knp.default.lockdown', true]]);
+    assert.equal(model.evaluate({ source: yb, destination: xa, protocol: 'TCP', dstPort: 80 }).action, 'allow');
+  });
+  it('a rule the converter drops is reported, and the rest of the policy stands', () => {
+    const np = {
+      apiVersion: 'networking.k8s.io/v1' as const,
+      kind: 'NetworkPolicy' as const,
+      metadata: { name: 'odd', namespace: 'x' },
+      spec: { podSelector: {}, policyTypes: ['Ingress' as const], ingress: [{ ports: [{ port: 80, endPort: 70 }] }] },
+    };
+    const model = buildPolicyModel([...clusterResources(), np]);
+    assert.deepEqual(model.warnings.map((w) => w.resource), ['KubernetesNetworkPolicy(x/odd)']);
+    assert.match(model.warnings[0]?.message ?? '', /ingress rule 0 dropped/);
+    assert.equal(model.evaluate({ source: yb, destination: xa, protocol: 'TCP', dstPort: 80 }).action, 'deny');
+  });
+});
