@@ -1,0 +1,99 @@
+// calicoctl against the lab's datastore, waiting for the agents, and
+// connectivity: one probe, or the whole pod-to-pod matrix.
+import { spawn } from 'node:child_process';
+import { CalicoError } from '../api/errors.js';
+import { waitForRevision } from '../agent/status.js';
+import { datastoreEnv, withDatastore } from './datastore.js';
+import { inNetns, nodeModuleCommand, run, type ExecResult } from './exec.js';
+import { parsePodRef } from './pods.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, mapLimit, probeFrom, type ProbeTarget } from './probe.js';
+import { listPods, readPod, type LabState, type PodState, type Protocol } from './state.js';
+
+/** calicoctl's command line for this lab: in the lab network's namespace when the datastore is an etcd there. */
+function ctlArgv(state: LabState, args: readonly string[]): string[] {
+  const cmd = [...nodeModuleCommand('ctl/main'), ...args];
+  return state.datastore.type === 'etcdv3' ? inNetns(state.networkNetns, cmd) : cmd;
+}
+
+/** Runs calicoctl, capturing its output. */
+export function ctl(state: LabState, args: readonly string[], stdin?: string): Promise<ExecResult> {
+  return run(ctlArgv(state, args), { env: datastoreEnv(state.datastore), ...(stdin === undefined ? {} : { stdin }) });
+}
+
+/** Runs calicoctl with our stdin/stdout/stderr; resolves with its exit code. */
+export function ctlInteractive(state: LabState, args: readonly string[]): Promise<number> {
+  const [cmd, ...rest] = ctlArgv(state, args);
+  return new Promise((resolve) => {
+    const child = spawn(cmd ?? 'false', rest, { stdio: 'inherit', env: { ...process.env, ...datastoreEnv(state.datastore) } });
+    child.on('error', () => resolve(127));
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/** Returns once every agent has programmed everything the datastore held when called; the revision waited for. */
+export async function sync(state: LabState, timeoutMs = 60_000): Promise<number> {
+  const revision = await withDatastore(state, (ds) => ds.revision());
+  await Promise.all(state.hosts.map((h) => waitForRevision(h.statusFile, revision, { timeoutMs })));
+  return revision;
+}
+
+function podOf(state: LabState, ref: string): PodState {
+  const { namespace, name } = parsePodRef(ref);
+  const pod = readPod(state.dir, namespace, name);
+  if (pod === undefined) throw new CalicoError('not-found', `pod ${ref} does not exist`);
+  return pod;
+}
+
+function target(pod: PodState, port: number, protocol: Protocol): ProbeTarget {
+  const ip = pod.ips[0];
+  if (ip === undefined) throw new CalicoError('internal', `pod ${pod.namespace}/${pod.name} has no address`);
+  return { id: `${pod.namespace}/${pod.name}`, ip, port, protocol };
+}
+
+export function checkPort(port: number, protocol: string): Protocol {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CalicoError('invalid-value', `port must be 1 to 65535, not ${port}`);
+  if (protocol !== 'tcp' && protocol !== 'udp') throw new CalicoError('invalid-value', `protocol must be tcp or udp, not "${protocol}"`);
+  return protocol;
+}
+
+export async function probe(state: LabState, from: string, to: string, port: number, protocol: Protocol, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<boolean> {
+  const src = podOf(state, from);
+  const dst = target(podOf(state, to), port, protocol);
+  return (await probeFrom(src.netns, [dst], timeoutMs)).get(dst.id) === true;
+}
+
+export type Matrix = Record<string, Record<string, boolean>>;
+
+export interface MatrixOptions {
+  readonly timeoutMs?: number;
+  /** Source pods probing at once. */
+  readonly concurrency?: number;
+  /** Only these cells (from → tos); every pod to every pod when omitted. */
+  readonly only?: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Every pod to every pod: each source pod probes all destinations at once, a few sources at a time. */
+export async function matrix(state: LabState, port: number, protocol: Protocol, options: MatrixOptions = {}): Promise<Matrix> {
+  const all = listPods(state.dir);
+  const byId = new Map(all.map((p) => [`${p.namespace}/${p.name}`, p]));
+  const sources = all.filter((p) => options.only === undefined || options.only.has(`${p.namespace}/${p.name}`));
+  const rows = await mapLimit(sources, options.concurrency ?? 3, async (src) => {
+    const id = `${src.namespace}/${src.name}`;
+    const wanted = options.only?.get(id);
+    const dsts = wanted === undefined ? all : wanted.map((w) => byId.get(w)).filter((p): p is PodState => p !== undefined);
+    const res = await probeFrom(src.netns, dsts.map((d) => target(d, port, protocol)), options.timeoutMs);
+    return [id, Object.fromEntries(dsts.map((d) => [`${d.namespace}/${d.name}`, res.get(`${d.namespace}/${d.name}`) === true]))] as const;
+  });
+  return Object.fromEntries(rows);
+}
+
+/** Rows are clients, columns servers; `.` connects, `X` does not. */
+export function formatMatrix(m: Matrix): string {
+  const ids = Object.keys(m);
+  const cols = [...new Set(ids.flatMap((id) => Object.keys(m[id] ?? {})))];
+  const width = Math.max(1, ...ids.map((i) => i.length), ...cols.map((c) => c.length));
+  const pad = (s: string): string => s.padEnd(width);
+  const lines = [[pad(''), ...cols.map(pad)].join(' ')];
+  for (const from of ids) lines.push([pad(from), ...cols.map((to) => pad(m[from]?.[to] === undefined ? '-' : m[from]?.[to] === true ? '.' : 'X'))].join(' '));
+  return lines.join('\n');
+}
