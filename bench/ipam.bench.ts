@@ -12,7 +12,7 @@ import { percentile, round, type BenchResult } from './harness.js';
 import { openDatastore, type DatastoreConfig } from '../src/datastore/index.js';
 import { IpamClient } from '../src/ipam/index.js';
 import { CALICO_API_VERSION } from '../src/api/meta.js';
-import { startEtcdCluster } from '../test/ipam/etcd-cluster.js';
+import { startEtcdCluster } from '../test/helpers/etcd.js';
 
 const self = fileURLToPath(import.meta.url);
 const TOTAL = 600;

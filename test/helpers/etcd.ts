@@ -174,7 +174,7 @@ export async function startEtcd(options: EtcdStartOptions = {}): Promise<EtcdClu
   }
 }
 
-/** Same shape as test/ipam/etcd-cluster.ts's function, so callers can switch to this helper. */
+/** A cluster of `members` plain-HTTP members: the form the IPAM tests and benchmarks ask for. */
 export function startEtcdCluster(members: 1 | 3): Promise<EtcdCluster> {
   return startEtcd({ members });
 }

@@ -5,7 +5,7 @@ import { Etcd3 } from 'etcd3';
 import { openDatastore } from '../../src/datastore/index.js';
 import type { DatastoreConfig } from '../../src/datastore/config.js';
 import { clientScenarios } from './client-scenarios.js';
-import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd.js';
 import { fiveHostsScenario } from './five-hosts.js';
 import type { TempStore } from './fixtures.js';
 
