@@ -133,11 +133,23 @@ export async function checkDatastoreReady(ds: Datastore): Promise<void> {
   }
 }
 
+/**
+ * Whether this process is a one-shot plugin invocation that exits as soon as
+ * its result is written. Then the datastore is not closed: closing the last
+ * sqlite connection checkpoints the WAL (an fsync on every ADD and DEL) and an
+ * etcd client's shutdown waits on gRPC; committed writes are durable either way.
+ */
+let oneShot = false;
+
+export function markOneShot(): void {
+  oneShot = true;
+}
+
 export async function withDatastore<T>(conf: NetConf, env: Readonly<Record<string, string | undefined>>, fn: (ds: Datastore) => Promise<T>): Promise<T> {
   const ds = await openConfiguredDatastore(conf, env);
   try {
     return await fn(ds);
   } finally {
-    await ds.close().catch(() => undefined);
+    if (!oneShot) await ds.close().catch(() => undefined);
   }
 }

@@ -1,6 +1,6 @@
 // The `calico-ipam` binary: Calico IPAM behind the CNI protocol, for runtimes
 // and plugins that delegate to it from CNI_PATH.
-import { context, withDatastore } from './context.js';
+import { context, markOneShot, withDatastore } from './context.js';
 import { CniCode, CniError } from './errors.js';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, validAttachments } from './ipam-plugin.js';
 import { determineNodename, parseNetConf } from './netconf.js';
@@ -48,4 +48,5 @@ export const ipamHandlers: Handlers = {
   },
 };
 
+markOneShot();
 await pluginMain(ipamHandlers, 'Calico CNI IPAM plugin (Calico-TS)');

@@ -155,26 +155,27 @@ export async function dispatch(handlers: Handlers, env: Readonly<Record<string, 
   }
 }
 
-/** Entry point of a plugin binary: stdin, environment, stdout, exit code. */
+/**
+ * Entry point of a plugin binary: stdin, environment, stdout, exit code. The
+ * process exits as soon as the result is written (stdout to a pipe is
+ * synchronous on Linux) rather than waiting for handles to close.
+ */
 export async function pluginMain(handlers: Handlers, about: string): Promise<void> {
   if ((process.env['CNI_COMMAND'] ?? '') === '' && process.argv.includes('-v')) {
     process.stdout.write(`${about}\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(', ')}\n`);
     return;
   }
   let stdin = '';
-  if (process.env['CNI_COMMAND'] !== 'VERSION' || !process.stdin.isTTY) {
-    try {
-      stdin = await readStdin();
-    } catch (err) {
-      const e = new CniError(CniCode.ioFailure, `error reading from stdin: ${(err as Error).message}`);
-      process.stdout.write(`${errorJson(e, LATEST_VERSION)}\n`);
-      process.exitCode = 1;
-      return;
-    }
+  try {
+    stdin = await readStdin();
+  } catch (err) {
+    const e = new CniError(CniCode.ioFailure, `error reading from stdin: ${(err as Error).message}`);
+    process.stdout.write(`${errorJson(e, LATEST_VERSION)}\n`);
+    process.exit(1);
   }
   const { stdout, exitCode } = await dispatch(handlers, process.env, stdin);
   process.stdout.write(stdout);
-  process.exitCode = exitCode;
+  process.exit(exitCode);
 }
 
 function readStdin(): Promise<string> {

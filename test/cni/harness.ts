@@ -53,7 +53,11 @@ export interface Env {
   readonly dir: string;
   readonly dbPath: string;
   readonly binDir: string;
+  /** The plugins run from dist/ (built) rather than through tsx. */
+  readonly built: boolean;
   readonly ds: Datastore;
+  /** The datastore keys of the network configuration. */
+  readonly datastoreConf: Record<string, unknown>;
   /** A fresh container namespace; returns its path (/var/run/netns/NAME) and name. */
   container(name: string): Promise<{ name: string; path: string }>;
   /** Runs a plugin binary in the host namespace as a runtime would. */
@@ -81,11 +85,15 @@ export async function seedDatastore(ds: Datastore, pools: readonly PoolSeed[]): 
   }
 }
 
-export async function setUp(prefix: string, pools: readonly PoolSeed[] = [{ name: 'default-ipv4-ippool', cidr: '10.77.0.0/24', blockSize: 28 }]): Promise<Env> {
+export async function setUp(
+  prefix: string,
+  pools: readonly PoolSeed[] = [{ name: 'default-ipv4-ippool', cidr: '10.77.0.0/24', blockSize: 28 }],
+  etcdEndpoints?: readonly string[],
+): Promise<Env> {
   const lab = new NetnsLab(prefix);
   const dir = mkdtempSync(join(tmpdir(), `cni-${prefix}-`));
   const dbPath = join(dir, 'calico.db');
-  const ds = await openDatastore({ type: 'sqlite', path: dbPath });
+  const ds = await openDatastore(etcdEndpoints === undefined ? { type: 'sqlite', path: dbPath } : { type: 'etcdv3', endpoints: etcdEndpoints });
   await seedDatastore(ds, pools);
   const hostNs = await lab.netns('host');
   // A host as Calico finds one: an uplink with an address and a default route
@@ -100,7 +108,12 @@ export async function setUp(prefix: string, pools: readonly PoolSeed[] = [{ name
     dir,
     dbPath,
     binDir,
+    built: builtIsFresh(),
     ds,
+    datastoreConf:
+      etcdEndpoints === undefined
+        ? { datastore_type: 'sqlite', datastore_path: dbPath }
+        : { datastore_type: 'etcdv3', etcd_endpoints: etcdEndpoints.join(',') },
     async container(name) {
       const ns = await lab.netns(name);
       return { name: ns, path: `/var/run/netns/${ns}` };
@@ -144,8 +157,7 @@ export function calicoConf(e: Env, cniVersion: string, extra: Record<string, unk
     type: 'calico',
     nodename: NODE,
     nodename_file_optional: true,
-    datastore_type: 'sqlite',
-    datastore_path: e.dbPath,
+    ...e.datastoreConf,
     mtu: 1450,
     log_level: 'error',
     ipam: { type: 'calico-ipam' },
