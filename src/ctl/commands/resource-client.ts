@@ -19,6 +19,7 @@ import {
   validationErrorOf,
   type Ident,
 } from './errors.js';
+import { checkPoolCreate, checkPoolUpdate, retirePool } from './ippool-client.js';
 import { ctlKindOf, type CtlKind } from './kinds.js';
 
 export const DEFAULT_TIER = 'default';
@@ -145,6 +146,7 @@ export class ResourceClient {
     if (isTiered(k)) await this.get(ctlKindOf('Tier'), undefined, tierOf(r));
     const ready = this.prepare(k, r);
     try {
+      if (k.storeKind === 'IPPool') await checkPoolCreate(this.datastore, ready);
       return withTierLabel(k, await this.datastore.create(ready));
     } catch (err) {
       throw fromDatastore(err, id);
@@ -163,6 +165,7 @@ export class ResourceClient {
     this.refuseKnpName(k, r, 'apply or replace');
     const ready = this.prepare(k, r);
     try {
+      if (k.storeKind === 'IPPool') checkPoolUpdate(await this.get(k, undefined, m.name), ready);
       return withTierLabel(k, await this.datastore.update(ready));
     } catch (err) {
       throw fromDatastore(err, id);
@@ -178,7 +181,10 @@ export class ResourceClient {
       throw notSupported('delete', `NetworkPolicy(${namespace ?? ''}/${name})`, K8S_MANAGED);
     }
     try {
-      const rv = resourceVersion === undefined || resourceVersion === '' ? undefined : resourceVersion;
+      let rv = resourceVersion === undefined || resourceVersion === '' ? undefined : resourceVersion;
+      if (k.storeKind === 'IPPool') {
+        rv = await retirePool(this.datastore, await this.get(k, undefined, name), (p) => this.update(k, p), rv);
+      }
       return await this.datastore.delete(keyOf(k, namespace, name), rv);
     } catch (err) {
       throw fromDatastore(err, id);
