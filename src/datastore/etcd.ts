@@ -20,7 +20,7 @@ import {
   parseResourceVersion,
 } from './codec.js';
 import type { EtcdConfig, Pem } from './config.js';
-import { checkKey, etcdKey, etcdListPrefix, keyOf, parseEtcdKey, ROOT_PREFIX, kindInfo } from './keys.js';
+import { checkListOptions, etcdKey, etcdListPrefix, keyOf, parseEtcdKey, ROOT_PREFIX } from './keys.js';
 import type {
   Datastore,
   ListOptions,
@@ -163,9 +163,7 @@ export class EtcdDatastore implements Datastore {
   }
 
   async list(options: ListOptions): Promise<ListResult> {
-    // No name to check: every namespace of a namespaced kind, or names by prefix (BlockAffinity `host/`).
-    if (options.namespace === undefined || options.namespace === '') kindInfo(options.kind);
-    else checkKey({ kind: options.kind, name: 'x', namespace: options.namespace });
+    checkListOptions(options);
     const prefix = etcdListPrefix(options.kind, options.namespace, options.namePrefix);
     const res = await this.retrying(() => this.client.getAll().prefix(prefix).exec());
     const items: StoredResource[] = [];

@@ -27,7 +27,7 @@
 // apiVersion and kind. See storeKindOf().
 import { CALICO_API_VERSION, K8S_NETWORKING_API_VERSION } from '../api/meta.js';
 import { CalicoError } from '../api/errors.js';
-import type { ResourceKey, StoredResource } from './types.js';
+import type { ListOptions, ResourceKey, StoredResource } from './types.js';
 
 export interface KindInfo {
   readonly plural: string;
@@ -125,6 +125,15 @@ export function checkKey(key: ResourceKey): void {
   } else if (key.kind === 'IPAMConfig' && key.name !== IPAM_CONFIG_NAME) {
     throw new CalicoError('invalid-value', `IPAMConfig: the only name is "${IPAM_CONFIG_NAME}"`);
   }
+}
+
+/**
+ * Checks what a list names. There is no name to check: a list covers every
+ * namespace of a namespaced kind, or names by prefix (BlockAffinity `host/`).
+ */
+export function checkListOptions(options: ListOptions): void {
+  if (options.namespace === undefined || options.namespace === '') kindInfo(options.kind);
+  else checkKey({ kind: options.kind, name: 'x', namespace: options.namespace });
 }
 
 /** `10.0.0.0/26` → `10.0.0.0-26`, the IPAMBlock name and key segment Calico uses. */

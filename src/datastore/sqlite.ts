@@ -19,7 +19,7 @@ import {
   notFound,
   parseResourceVersion,
 } from './codec.js';
-import { checkKey, keyOf, kindInfo } from './keys.js';
+import { checkKey, checkListOptions, keyOf } from './keys.js';
 import type {
   Datastore,
   ListOptions,
@@ -197,9 +197,7 @@ export class SqliteDatastore implements Datastore {
   }
 
   async list(options: ListOptions): Promise<ListResult> {
-    // No name to check: every namespace of a namespaced kind, or names by prefix (BlockAffinity `host/`).
-    if (options.namespace === undefined || options.namespace === '') kindInfo(options.kind);
-    else checkKey({ kind: options.kind, name: 'x', namespace: options.namespace });
+    checkListOptions(options);
     const ns = options.namespace ?? '';
     const prefix = options.namePrefix ?? '';
     return this.read(() => {
