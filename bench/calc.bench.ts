@@ -7,12 +7,12 @@ import { CalcGraph } from '../src/calc/index.js';
 import type { StoredResource } from '../src/datastore/types.js';
 import { percentile, round, type BenchModule } from './harness.js';
 
-const ENDPOINTS = 10_000;
-const LOCAL = 250;
+export const ENDPOINTS = 10_000;
+export const LOCAL = 250;
 const NAMESPACES = 500;
-const POLICIES = 1_000;
+export const POLICIES = 1_000;
 const CHANGES = 200;
-const HOST = 'node-0';
+export const HOST = 'node-0';
 const V3 = 'projectcalico.org/v3';
 
 function rng(seed: number): () => number {
@@ -27,7 +27,7 @@ function rng(seed: number): () => number {
 
 const rand = rng(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-const apps = Array.from({ length: 5 }, (_, i) => `app-${i}`);
+export const apps = Array.from({ length: 5 }, (_, i) => `app-${i}`);
 const envs = ['prod', 'staging', 'dev'];
 const ns = (i: number): string => `ns-${i}`;
 
@@ -49,7 +49,7 @@ function isLocal(i: number): boolean {
   return i < 2 * LOCAL && i % 2 === 0;
 }
 
-function endpoint(i: number, app: string): StoredResource {
+export function endpoint(i: number, app: string): StoredResource {
   const n = ns(i % NAMESPACES);
   const node = isLocal(i) ? HOST : `node-${1 + (i % 97)}`;
   const pod = `pod-${i}`;
@@ -70,7 +70,7 @@ function endpoint(i: number, app: string): StoredResource {
   };
 }
 
-function policy(i: number, variant: number): StoredResource {
+export function policy(i: number, variant: number): StoredResource {
   const n = ns(i % NAMESPACES);
   const shape = i % 10;
   if (shape < 7) {
@@ -112,7 +112,7 @@ function policy(i: number, variant: number): StoredResource {
   };
 }
 
-function cluster(): StoredResource[] {
+export function cluster(): StoredResource[] {
   const out: StoredResource[] = [
     { apiVersion: V3, kind: 'Tier', metadata: { name: 'default' }, spec: { order: 1_000_000, defaultAction: 'Deny' } },
     { apiVersion: V3, kind: 'Tier', metadata: { name: 'security' }, spec: { order: 100, defaultAction: 'Pass' } },

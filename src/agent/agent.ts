@@ -26,6 +26,8 @@ export interface AgentDataplane {
 }
 
 export interface ApplyResult {
+  /** What nftables did (logged at debug). */
+  readonly nft?: object;
   /** Routes whose interface does not exist yet: the agent applies again shortly. */
   readonly routes?: { readonly routesPending: number };
 }

@@ -16,6 +16,7 @@ import { CalicoError, formatFieldError } from '../api/errors.js';
 import { LinuxDataplane } from '../dataplane/index.js';
 import { loadDatastoreConfig, openDatastore, type Datastore } from '../datastore/index.js';
 import { Agent } from './agent.js';
+import { LinuxDataplaneDriver } from './dataplane-driver.js';
 import { loadAgentConfig, type CliOptions } from './config.js';
 import { agentLogger } from './log.js';
 import { AgentMetrics } from './metrics.js';
@@ -38,7 +39,7 @@ async function main(flags: Flags): Promise<void> {
   const agent = new Agent({
     hostname: config.hostname,
     datastore,
-    dataplane,
+    dataplane: new LinuxDataplaneDriver(dataplane),
     log: root,
     metrics,
     applyIntervalMs: config.applyIntervalMs,
