@@ -1,6 +1,6 @@
-// IPPools through calicoctl carry the IPPool client's rules: no overlapping
-// pools, CIDR and block size fixed once created, and deleting a pool releases
-// the hosts' block affinities first (addresses in use stay where they are).
+// What the Calico client does beyond storing: IPPools — no overlapping pools,
+// CIDR and block size fixed once created, deleting a pool releases the hosts'
+// block affinities first — and deleting a Node takes what belongs to it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDatastore } from '../../src/datastore/index.js';
@@ -62,5 +62,79 @@ describe('IPPools through calicoctl', () => {
       r.stderr,
       "failed to create 'IPPool' resource: [error with field IPPool.Spec.BlockSize = '28' (IPPool blocksSize conflicts with existing allocations that use a different blockSize)]\n",
     );
+  });
+});
+
+describe('deleting a Node through calicoctl', () => {
+  const owned = `---
+apiVersion: projectcalico.org/v3
+kind: WorkloadEndpoint
+metadata:
+  name: node1-k8s-pod1-eth0
+  namespace: default
+spec:
+  node: node1
+  orchestrator: k8s
+  pod: pod1
+  endpoint: eth0
+  interfaceName: cali1234
+  ipNetworks:
+  - IP/32
+---
+apiVersion: projectcalico.org/v3
+kind: BGPPeer
+metadata:
+  name: peer1
+spec:
+  node: node1
+  peerIP: 192.168.0.9
+  asNumber: 64513
+---
+apiVersion: projectcalico.org/v3
+kind: BGPPeer
+metadata:
+  name: global
+spec:
+  peerIP: 192.168.0.10
+  asNumber: 64513
+---
+apiVersion: projectcalico.org/v3
+kind: FelixConfiguration
+metadata:
+  name: node.node1
+spec: {}
+---
+apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata:
+  name: hep1
+spec:
+  node: node1
+  interfaceName: eth0
+`;
+
+  it("takes the node's endpoints, addresses, affinities, peers and per-node configuration with it", async (t) => {
+    const ctl = makeCtl(t);
+    assert.equal((await ctl.run(['apply', '-f', ctl.file('n.yaml', `${pool('pool1', '10.1.0.0/16')}---\n${node}`)])).code, 0);
+    const { ipv4 } = await withIpam(ctl, (ipam) => ipam.autoAssign({ num4: 1, num6: 0, hostname: 'node1', handleId: 'pod1' }));
+    const ip = (ipv4.ips[0] ?? '').split('/')[0] ?? '';
+    const applied = await ctl.run(['apply', '-f', ctl.file('owned.yaml', owned.replace('IP/32', `${ip}/32`))]);
+    assert.equal(applied.code, 0, applied.stderr);
+
+    assert.deepEqual(await ctl.run(['delete', 'node', 'node1']), {
+      code: 0,
+      stdout: "Successfully deleted 1 'Node' resource(s)\n",
+      stderr: '',
+    });
+    const names = async (kind: string, ...flags: string[]) =>
+      (await ctl.run(['get', kind, ...flags, '-o', 'custom-columns=NAME'])).stdout;
+    assert.equal(await names('wep', '-A'), 'NAME   \n\n');
+    assert.equal(await names('bgppeers'), 'NAME     \nglobal   \n\n');
+    assert.equal(await names('felixconfigurations'), 'NAME   \n\n');
+    assert.equal(await names('hostendpoints'), 'NAME   \n\n');
+    assert.equal(await names('nodes'), 'NAME   \n\n');
+    // Its only address released, the handle is gone too.
+    await assert.rejects(withIpam(ctl, (ipam) => ipam.ipsByHandle('pod1')), { code: 'not-found' });
+    assert.equal((await withIpam(ctl, (ipam) => ipam.store.listAffinities('node1'))).length, 0);
   });
 });

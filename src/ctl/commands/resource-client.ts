@@ -21,6 +21,7 @@ import {
 } from './errors.js';
 import { checkPoolCreate, checkPoolUpdate, retirePool } from './ippool-client.js';
 import { ctlKindOf, type CtlKind } from './kinds.js';
+import { cleanUpNode } from './node-client.js';
 
 export const DEFAULT_TIER = 'default';
 export const KUBE_ADMIN_TIER = 'kube-admin';
@@ -185,6 +186,7 @@ export class ResourceClient {
       if (k.storeKind === 'IPPool') {
         rv = await retirePool(this.datastore, await this.get(k, undefined, name), (p) => this.update(k, p), rv);
       }
+      if (k.storeKind === 'Node') await cleanUpNode(this.datastore, name);
       return await this.datastore.delete(keyOf(k, namespace, name), rv);
     } catch (err) {
       throw fromDatastore(err, id);
