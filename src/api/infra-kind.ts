@@ -1,6 +1,8 @@
-// Kind definitions for the infrastructure kinds: a zod schema for the
-// fields, plus cross-field rules that read the raw document so they run even
-// when some other field is malformed (Calico reports every problem at once).
+// Kind definitions: a zod schema for the fields, plus (for the
+// infrastructure kinds) cross-field rules that read the raw document so they
+// run even when some other field is malformed (Calico reports every problem
+// at once). Every kind in src/api/kinds is built here, so none repeats the
+// validate/applyDefaults plumbing.
 import type { z } from 'zod';
 import { fieldError, joinPath, type FieldError, type Result } from './errors.js';
 import type { KindDefinition } from './kind.js';

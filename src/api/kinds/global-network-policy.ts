@@ -1,11 +1,10 @@
 // GlobalNetworkPolicy (projectcalico.org/v3, cluster-scoped).
 import { z } from 'zod';
 import { CALICO_API_VERSION } from '../meta.js';
-import type { KindDefinition } from '../kind.js';
+import { defineKind } from '../infra-kind.js';
 import type { GlobalNetworkPolicy } from '../policy-types.js';
 import { regexNameCheck, resourceSchema } from '../metadata-schema.js';
 import { ALWAYS, asArray, asObj, nonGlobalSelectorField } from '../rule.js';
-import { validateWith } from '../schema.js';
 import { applyPolicyDefaults } from '../policy-defaults.js';
 import { POLICY_NAME_MESSAGE, policySpecFields } from './network-policy.js';
 
@@ -50,12 +49,10 @@ const schema: z.ZodType<GlobalNetworkPolicy> = resourceSchema({
   spec: globalNetworkPolicySpecSchema,
 });
 
-export const globalNetworkPolicyKind: KindDefinition<GlobalNetworkPolicy> = {
+export const globalNetworkPolicyKind = defineKind<GlobalNetworkPolicy>({
   kind: 'GlobalNetworkPolicy',
-  apiVersion: CALICO_API_VERSION,
-  namespaced: false,
   plural: 'globalnetworkpolicies',
   aliases: ['globalnetworkpolicy', 'gnp', 'gnps', 'cgnp'],
-  validate: (doc) => validateWith(schema, doc),
+  schema,
   applyDefaults: (r) => applyPolicyDefaults(r, false),
-};
+});

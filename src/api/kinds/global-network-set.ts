@@ -2,10 +2,9 @@
 // namespace; `namespaceSelector: global()` in a rule selects them.
 import { z } from 'zod';
 import { CALICO_API_VERSION } from '../meta.js';
-import type { KindDefinition } from '../kind.js';
+import { defineKind } from '../infra-kind.js';
 import type { GlobalNetworkSet } from '../policy-types.js';
 import { resourceSchema } from '../metadata-schema.js';
-import { validateWith } from '../schema.js';
 import { NAMESPACE_LABEL, networkSetSpecSchema } from './network-set.js';
 
 const schema: z.ZodType<GlobalNetworkSet> = resourceSchema({
@@ -15,12 +14,9 @@ const schema: z.ZodType<GlobalNetworkSet> = resourceSchema({
   spec: networkSetSpecSchema,
 });
 
-export const globalNetworkSetKind: KindDefinition<GlobalNetworkSet> = {
+export const globalNetworkSetKind = defineKind<GlobalNetworkSet>({
   kind: 'GlobalNetworkSet',
-  apiVersion: CALICO_API_VERSION,
-  namespaced: false,
   plural: 'globalnetworksets',
   aliases: ['globalnetworkset', 'gnetsets', 'gns'],
-  validate: (doc) => validateWith(schema, doc),
-  applyDefaults: (r) => r,
-};
+  schema,
+});

@@ -2,11 +2,11 @@
 // policy can then select like a workload.
 import { z } from 'zod';
 import { CALICO_API_VERSION } from '../meta.js';
-import type { KindDefinition } from '../kind.js';
+import { defineKind } from '../infra-kind.js';
 import type { EndpointPort, HostEndpoint } from '../policy-types.js';
 import { resourceSchema } from '../metadata-schema.js';
 import { ALWAYS, asArray, asObj, asString, portNameErrors, protocolNumber, protocolSchema, protocolSupportsPorts, resourceNameField } from '../rule.js';
-import { ipAddress, validateWith } from '../schema.js';
+import { ipAddress } from '../schema.js';
 
 const INTERFACE_RE = /^[a-zA-Z0-9_.-]{1,15}$/;
 
@@ -66,12 +66,9 @@ const schema: z.ZodType<HostEndpoint> = resourceSchema({
   spec: hostEndpointSpecSchema,
 });
 
-export const hostEndpointKind: KindDefinition<HostEndpoint> = {
+export const hostEndpointKind = defineKind<HostEndpoint>({
   kind: 'HostEndpoint',
-  apiVersion: CALICO_API_VERSION,
-  namespaced: false,
   plural: 'hostendpoints',
   aliases: ['hostendpoint', 'hep', 'heps'],
-  validate: (doc) => validateWith(schema, doc),
-  applyDefaults: (r) => r,
-};
+  schema,
+});

@@ -3,7 +3,7 @@
 // (src/api/k8s-convert.ts).
 import { z } from 'zod';
 import { K8S_NETWORKING_API_VERSION } from '../meta.js';
-import type { KindDefinition } from '../kind.js';
+import { defineKind } from '../infra-kind.js';
 import type {
   IPBlock,
   K8sEgressRule,
@@ -17,7 +17,6 @@ import type {
 } from '../k8s-types.js';
 import { labelsSchema, labelValueErrors, qualifiedNameErrors, resourceSchema } from '../metadata-schema.js';
 import { ALWAYS, asArray, asObj, asString, portNameErrors } from '../rule.js';
-import { validateWith } from '../schema.js';
 import { cidrContainsCidr, parseCidr } from '../net.js';
 
 const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
@@ -151,15 +150,15 @@ const schema: z.ZodType<KubernetesNetworkPolicy> = resourceSchema({
   spec: specSchema,
 });
 
-export const kubernetesNetworkPolicyKind: KindDefinition<KubernetesNetworkPolicy> = {
+export const kubernetesNetworkPolicyKind = defineKind<KubernetesNetworkPolicy>({
   kind: 'NetworkPolicy',
   apiVersion: K8S_NETWORKING_API_VERSION,
   namespaced: true,
   plural: 'networkpolicies',
   aliases: ['kubernetesnetworkpolicy', 'kubernetesnetworkpolicies', 'knp'],
-  validate: (doc) => validateWith(schema, doc),
+  schema,
   applyDefaults: applyKubernetesDefaults,
-};
+});
 
 /**
  * What the Kubernetes API server fills in: each port's protocol (TCP) and,

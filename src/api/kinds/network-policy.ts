@@ -2,11 +2,11 @@
 // Calico policy kind shares.
 import { z } from 'zod';
 import { CALICO_API_VERSION } from '../meta.js';
-import type { KindDefinition } from '../kind.js';
+import { defineKind } from '../infra-kind.js';
 import type { NetworkPolicy, PolicyType } from '../policy-types.js';
 import { DNS1123_SUBDOMAIN_FMT, regexNameCheck, resourceSchema } from '../metadata-schema.js';
 import { ALWAYS, asArray, asObj, nonGlobalSelectorField, resourceNameField, ruleListSchema } from '../rule.js';
-import { uniqueList, validateWith } from '../schema.js';
+import { uniqueList } from '../schema.js';
 import { applyPolicyDefaults } from '../policy-defaults.js';
 
 const LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
@@ -79,12 +79,11 @@ const schema: z.ZodType<NetworkPolicy> = resourceSchema({
   spec: networkPolicySpecSchema,
 });
 
-export const networkPolicyKind: KindDefinition<NetworkPolicy> = {
+export const networkPolicyKind = defineKind<NetworkPolicy>({
   kind: 'NetworkPolicy',
-  apiVersion: CALICO_API_VERSION,
   namespaced: true,
   plural: 'networkpolicies',
   aliases: ['networkpolicy', 'policy', 'policies', 'np', 'pol', 'pols', 'cnp', 'caliconetworkpolicy'],
-  validate: (doc) => validateWith(schema, doc),
+  schema,
   applyDefaults: (r) => applyPolicyDefaults(r, false),
-};
+});

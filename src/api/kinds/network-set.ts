@@ -2,10 +2,9 @@
 // match. They are never selected by policy themselves.
 import { z } from 'zod';
 import { CALICO_API_VERSION } from '../meta.js';
-import type { KindDefinition } from '../kind.js';
+import { defineKind } from '../infra-kind.js';
 import type { NetworkSet } from '../policy-types.js';
 import { resourceSchema } from '../metadata-schema.js';
-import { validateWith } from '../schema.js';
 import { parseCidr } from '../net.js';
 
 /** Calico adds this label itself (the set's namespace); users may not. */
@@ -23,12 +22,10 @@ const schema: z.ZodType<NetworkSet> = resourceSchema({
   spec: networkSetSpecSchema,
 });
 
-export const networkSetKind: KindDefinition<NetworkSet> = {
+export const networkSetKind = defineKind<NetworkSet>({
   kind: 'NetworkSet',
-  apiVersion: CALICO_API_VERSION,
   namespaced: true,
   plural: 'networksets',
   aliases: ['networkset', 'netset', 'netsets'],
-  validate: (doc) => validateWith(schema, doc),
-  applyDefaults: (r) => r,
-};
+  schema,
+});

@@ -2,11 +2,10 @@
 // applied after all tiers.
 import { z } from 'zod';
 import { CALICO_API_VERSION } from '../meta.js';
-import type { KindDefinition } from '../kind.js';
+import { defineKind } from '../infra-kind.js';
 import type { Profile } from '../policy-types.js';
 import { labelsSchema, resourceSchema } from '../metadata-schema.js';
 import { ruleSchema } from '../rule.js';
-import { validateWith } from '../schema.js';
 
 /** Calico's own allow-all profile for host endpoints; users cannot create one of this name. */
 export const DEFAULT_ALLOW_PROFILE = 'projectcalico-default-allow';
@@ -28,12 +27,9 @@ const schema: z.ZodType<Profile> = resourceSchema({
   spec: profileSpecSchema,
 });
 
-export const profileKind: KindDefinition<Profile> = {
+export const profileKind = defineKind<Profile>({
   kind: 'Profile',
-  apiVersion: CALICO_API_VERSION,
-  namespaced: false,
   plural: 'profiles',
   aliases: ['profile', 'pro', 'pros'],
-  validate: (doc) => validateWith(schema, doc),
-  applyDefaults: (r) => r,
-};
+  schema,
+});

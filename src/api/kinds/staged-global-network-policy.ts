@@ -1,11 +1,10 @@
 // StagedGlobalNetworkPolicy: the staged twin of GlobalNetworkPolicy.
 import { z } from 'zod';
 import { CALICO_API_VERSION } from '../meta.js';
-import type { KindDefinition } from '../kind.js';
+import { defineKind } from '../infra-kind.js';
 import type { StagedGlobalNetworkPolicy } from '../policy-types.js';
 import { resourceSchema } from '../metadata-schema.js';
 import { ALWAYS } from '../rule.js';
-import { validateWith } from '../schema.js';
 import { applyPolicyDefaults } from '../policy-defaults.js';
 import { checkStagedDelete } from './network-policy.js';
 import { checkHostPolicyFlags, globalNetworkPolicyNameCheck, globalPolicySpecFields } from './global-network-policy.js';
@@ -25,12 +24,10 @@ const schema: z.ZodType<StagedGlobalNetworkPolicy> = resourceSchema({
   spec: stagedGlobalNetworkPolicySpecSchema,
 });
 
-export const stagedGlobalNetworkPolicyKind: KindDefinition<StagedGlobalNetworkPolicy> = {
+export const stagedGlobalNetworkPolicyKind = defineKind<StagedGlobalNetworkPolicy>({
   kind: 'StagedGlobalNetworkPolicy',
-  apiVersion: CALICO_API_VERSION,
-  namespaced: false,
   plural: 'stagedglobalnetworkpolicies',
   aliases: ['stagedglobalnetworkpolicy', 'sgnp', 'sgnps'],
-  validate: (doc) => validateWith(schema, doc),
+  schema,
   applyDefaults: (r) => applyPolicyDefaults(r, true),
-};
+});

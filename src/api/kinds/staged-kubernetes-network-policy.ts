@@ -3,11 +3,10 @@
 // enforced.
 import { z } from 'zod';
 import { CALICO_API_VERSION } from '../meta.js';
-import type { KindDefinition } from '../kind.js';
+import { defineKind } from '../infra-kind.js';
 import type { StagedKubernetesNetworkPolicy, StagedKubernetesNetworkPolicySpec } from '../k8s-types.js';
 import { resourceSchema } from '../metadata-schema.js';
 import { ALWAYS, asObj } from '../rule.js';
-import { validateWith } from '../schema.js';
 import { convertStagedKubernetesNetworkPolicy } from '../k8s-convert.js';
 import { checkStagedDelete } from './network-policy.js';
 import { stagedActionSchema } from './staged-network-policy.js';
@@ -41,12 +40,11 @@ const schema = resourceSchema({
   }
 });
 
-export const stagedKubernetesNetworkPolicyKind: KindDefinition<StagedKubernetesNetworkPolicy> = {
+export const stagedKubernetesNetworkPolicyKind = defineKind<StagedKubernetesNetworkPolicy>({
   kind: 'StagedKubernetesNetworkPolicy',
-  apiVersion: CALICO_API_VERSION,
   namespaced: true,
   plural: 'stagedkubernetesnetworkpolicies',
   aliases: ['stagedkubernetesnetworkpolicy', 'stagedkubernetespolicy', 'stagedkubernetespolicies', 'sknp', 'skpol', 'skpols'],
-  validate: (doc) => validateWith(schema as z.ZodType<StagedKubernetesNetworkPolicy>, doc),
+  schema: schema as z.ZodType<StagedKubernetesNetworkPolicy>,
   applyDefaults: (r) => ({ ...r, spec: { ...r.spec, stagedAction: r.spec.stagedAction ?? 'Set' } }),
-};
+});

@@ -2,11 +2,10 @@
 // or (stagedAction Delete) the proposed removal of one.
 import { z } from 'zod';
 import { CALICO_API_VERSION } from '../meta.js';
-import type { KindDefinition } from '../kind.js';
+import { defineKind } from '../infra-kind.js';
 import type { StagedAction, StagedNetworkPolicy } from '../policy-types.js';
 import { resourceSchema } from '../metadata-schema.js';
 import { ALWAYS } from '../rule.js';
-import { validateWith } from '../schema.js';
 import { applyPolicyDefaults } from '../policy-defaults.js';
 import { checkStagedDelete, networkPolicyNameCheck, policySpecFields } from './network-policy.js';
 
@@ -26,12 +25,11 @@ const schema: z.ZodType<StagedNetworkPolicy> = resourceSchema({
   spec: stagedNetworkPolicySpecSchema,
 });
 
-export const stagedNetworkPolicyKind: KindDefinition<StagedNetworkPolicy> = {
+export const stagedNetworkPolicyKind = defineKind<StagedNetworkPolicy>({
   kind: 'StagedNetworkPolicy',
-  apiVersion: CALICO_API_VERSION,
   namespaced: true,
   plural: 'stagednetworkpolicies',
   aliases: ['stagednetworkpolicy', 'stagedpolicy', 'stagedpolicies', 'snp', 'spol', 'spols', 'scnp'],
-  validate: (doc) => validateWith(schema, doc),
+  schema,
   applyDefaults: (r) => applyPolicyDefaults(r, true),
-};
+});

@@ -2,11 +2,10 @@
 // The three built-in tiers have a fixed order and default action.
 import { z } from 'zod';
 import { CALICO_API_VERSION } from '../meta.js';
-import type { KindDefinition } from '../kind.js';
+import { defineKind } from '../infra-kind.js';
 import type { Tier } from '../policy-types.js';
 import { regexNameCheck, resourceSchema } from '../metadata-schema.js';
 import { ALWAYS, asObj } from '../rule.js';
-import { validateWith } from '../schema.js';
 import {
   applyTierSpecDefaults,
   DEFAULT_TIER_NAME,
@@ -83,12 +82,10 @@ const schema: z.ZodType<Tier> = resourceSchema({
   .extend({ status: z.strictObject({ conditions: z.array(conditionSchema).optional() }).optional() })
   .superRefine(checkBuiltInTier, ALWAYS);
 
-export const tierKind: KindDefinition<Tier> = {
+export const tierKind = defineKind<Tier>({
   kind: 'Tier',
-  apiVersion: CALICO_API_VERSION,
-  namespaced: false,
   plural: 'tiers',
   aliases: ['tier'],
-  validate: (doc) => validateWith(schema, doc),
+  schema,
   applyDefaults: (r) => ({ ...r, spec: applyTierSpecDefaults(r.spec) }),
-};
+});

@@ -2,11 +2,11 @@
 // pod or VM, written by the CNI plugin and read by Felix.
 import { z } from 'zod';
 import { CALICO_API_VERSION } from '../meta.js';
-import type { KindDefinition } from '../kind.js';
+import { defineKind } from '../infra-kind.js';
 import type { IPNAT, WorkloadEndpoint, WorkloadEndpointPort } from '../policy-types.js';
 import { resourceSchema } from '../metadata-schema.js';
 import { ALWAYS, asArray, asObj, asString, portNameErrors, resourceNameField } from '../rule.js';
-import { cidrOrIp, ipAddress, validateWith } from '../schema.js';
+import { cidrOrIp, ipAddress } from '../schema.js';
 import { cidrContainsIp, parseCidr, parseIp } from '../net.js';
 import { endpointPortProtocol, interfaceNameField } from './host-endpoint.js';
 
@@ -140,12 +140,10 @@ const schema: z.ZodType<WorkloadEndpoint> = resourceSchema({
   spec: workloadEndpointSpecSchema,
 });
 
-export const workloadEndpointKind: KindDefinition<WorkloadEndpoint> = {
+export const workloadEndpointKind = defineKind<WorkloadEndpoint>({
   kind: 'WorkloadEndpoint',
-  apiVersion: CALICO_API_VERSION,
   namespaced: true,
   plural: 'workloadendpoints',
   aliases: ['workloadendpoint', 'wep', 'weps'],
-  validate: (doc) => validateWith(schema, doc),
-  applyDefaults: (r) => r,
-};
+  schema,
+});
