@@ -30,7 +30,7 @@ describe('calico-node in a host namespace', () => {
     startAgent({
       netns: host,
       args: ['--hostname', NODE, '--status-file', statusFile],
-      env: { DATASTORE_TYPE: 'sqlite', DATASTORE_PATH: tmp.path, FELIX_IPV6SUPPORT: 'false', LOG_LEVEL: 'info' },
+      env: { DATASTORE_TYPE: 'sqlite', DATASTORE_PATH: tmp.path, FELIX_IPV6SUPPORT: 'false', LOG_LEVEL: 'info', FELIX_NFTABLESREFRESHINTERVAL: '1' },
     });
   const httpGet = async (path: string, port = 9099): Promise<{ code: number; body: string }> => {
     const r = await lab.exec(host, ['curl', '-s', '-w', '\\n%{http_code}', `http://127.0.0.1:${port}${path}`]);
@@ -143,6 +143,29 @@ describe('calico-node in a host namespace', () => {
     const differing = samples.filter((s) => s !== baseline);
     assert.equal(differing.length, 0, `ruleset changed during the restart:\n${differing[0] ?? ''}`);
     assert.equal(await lab.canConnect(podA, B_IP, 80), true, 'new connections follow the policy as before');
+  });
+
+  it('repairs its table within the refresh interval when someone deletes it', async () => {
+    // Recreated objects list in creation order: compare the lines, not their order.
+    const lines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter((l) => l !== '').sort();
+    const before = lines(await ruleset());
+    await lab.must(host, ['nft', 'delete', 'table', 'ip', 'calico']);
+    await until('the table restored', async () => {
+      const r = await lab.exec(host, ['nft', '-s', 'list', 'table', 'ip', 'calico']);
+      return r.code === 0 && JSON.stringify(lines(r.stdout)) === JSON.stringify(before);
+    }, 10_000);
+  });
+
+  it('keeps the old rules while stopped and programs what changed meanwhile when it starts', async () => {
+    assert.equal(await agent.stop('SIGTERM'), 0);
+    const deny = await ds.create(gnp('deny-all-ingress', { selector: "app == 'server'", order: 1, types: ['Ingress'], ingress: [{ action: 'Deny' }] }));
+    assert.equal(await lab.canConnect(podA, B_IP, 80), true, 'no agent: the rules stay as they were');
+    agent = launch();
+    await programmedBy(statusFile, agent.pid, Number(deny.metadata.resourceVersion));
+    assert.equal(await lab.canConnect(podA, B_IP, 80), false);
+    await ds.delete({ kind: 'GlobalNetworkPolicy', name: 'deny-all-ingress' });
+    await waitForSync(ds, [statusFile]);
+    assert.equal(await lab.canConnect(podA, B_IP, 80), true);
   });
 
   it('stops on SIGTERM with exit code 0 and leaves its rules in place', async () => {
