@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { kindOf, loadDocs, POLICY_KINDS } from '../fixtures/policy/kinds.js';
+import { assertErrors, kindOf, loadDocs, POLICY_KINDS, type ExpectedErrors as Expected } from '../fixtures/policy/kinds.js';
 import { networkPolicyKind } from '../../src/api/kinds/network-policy.js';
 import { globalNetworkPolicyKind } from '../../src/api/kinds/global-network-policy.js';
 import { stagedNetworkPolicyKind } from '../../src/api/kinds/staged-network-policy.js';
@@ -8,21 +8,9 @@ import { tierKind } from '../../src/api/kinds/tier.js';
 import { hostEndpointKind } from '../../src/api/kinds/host-endpoint.js';
 import { networkSetKind } from '../../src/api/kinds/network-set.js';
 
-type Expected = readonly (readonly [string, string | RegExp])[];
-
 function errorsOf(doc: unknown): [string, string][] {
   const r = kindOf(doc).validate(doc);
   return r.ok ? [] : r.errors.map((e) => [e.path, e.message]);
-}
-
-function assertErrors(actual: readonly (readonly [string, string])[], expected: Expected): void {
-  assert.equal(actual.length, expected.length, `got ${JSON.stringify(actual)}`);
-  const remaining = [...actual];
-  for (const [path, msg] of expected) {
-    const i = remaining.findIndex(([p, m]) => p === path && (typeof msg === 'string' ? m === msg : msg.test(m)));
-    assert.ok(i >= 0, `missing ${path}: ${String(msg)} in ${JSON.stringify(actual)}`);
-    remaining.splice(i, 1);
-  }
 }
 
 const POLICY_NAME = "name must consist of lower case alphanumeric characters or '-' (regex: [a-z0-9]([-a-z0-9]*[a-z0-9])?)";

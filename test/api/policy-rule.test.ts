@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { networkPolicyKind } from '../../src/api/kinds/network-policy.js';
 import { globalNetworkPolicyKind } from '../../src/api/kinds/global-network-policy.js';
 import { formatPort, parsePort, portFromString } from '../../src/api/rule.js';
-
-type Expected = readonly (readonly [string, string | RegExp])[];
+import { assertErrors, type ExpectedErrors as Expected } from '../fixtures/policy/kinds.js';
 
 function npErrors(spec: Record<string, unknown>, kind = networkPolicyKind as typeof networkPolicyKind | typeof globalNetworkPolicyKind) {
   const namespaced = kind === networkPolicyKind;
@@ -16,16 +15,6 @@ function npErrors(spec: Record<string, unknown>, kind = networkPolicyKind as typ
   };
   const r = kind.validate(doc);
   return r.ok ? [] : r.errors.map((e) => [e.path, e.message] as const);
-}
-
-function assertErrors(actual: readonly (readonly [string, string])[], expected: Expected): void {
-  assert.equal(actual.length, expected.length, `got ${JSON.stringify(actual)}`);
-  const remaining = [...actual];
-  for (const [path, msg] of expected) {
-    const i = remaining.findIndex(([p, m]) => p === path && (typeof msg === 'string' ? m === msg : msg.test(m)));
-    assert.ok(i >= 0, `missing ${path}: ${String(msg)} in ${JSON.stringify(actual)}`);
-    remaining.splice(i, 1);
-  }
 }
 
 const ingress = (rule: Record<string, unknown>) => ({ ingress: [rule] });
