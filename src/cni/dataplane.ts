@@ -92,12 +92,15 @@ export interface PodAddress {
   readonly ip: string;
 }
 
-export interface PodNetworking {
+export interface VethSpec {
   readonly netns: string;
   readonly ifName: string;
   readonly hostVeth: string;
   readonly mtu: number;
   readonly numQueues: number;
+}
+
+export interface PodRouting {
   readonly addresses: readonly PodAddress[];
   /** Destinations routed through the host inside the pod (default `0.0.0.0/0`, `::/0`). */
   readonly routes: readonly string[];
@@ -106,36 +109,44 @@ export interface PodNetworking {
   readonly skipHostRoutes: boolean;
 }
 
-/** Creates the veth pair and everything around it; returns the container end's MAC. */
-export async function setUpPodNetworking(p: PodNetworking): Promise<string> {
-  const has4 = p.addresses.some((a) => a.family === 4);
-  const has6 = p.addresses.some((a) => a.family === 6);
+/**
+ * Creates the veth pair, both ends down: the host end (ee:ee:ee:ee:ee:ee) here,
+ * the container end in its namespace. Needs no address, so an ADD runs it
+ * while IPAM works. Returns the container end's MAC.
+ */
+export async function createVethPair(p: VethSpec): Promise<string> {
   // A leftover host end of the same name (a repeated ADD, or a pod of the same
   // name recreated) is deleted first; its container end goes with it.
   if (hostLinkExists(p.hostVeth)) await must(`failed to delete existing interface ${p.hostVeth}`, ['ip', 'link', 'del', p.hostVeth]);
-
   const mac = randomMac();
-  const mtu = p.mtu > 0 ? `mtu ${p.mtu} ` : '';
-  const queues = p.numQueues > 1 ? `numtxqueues ${p.numQueues} numrxqueues ${p.numQueues} ` : '';
+  const mtu = p.mtu > 0 ? ['mtu', String(p.mtu)] : [];
+  const queues = p.numQueues > 1 ? ['numtxqueues', String(p.numQueues), 'numrxqueues', String(p.numQueues)] : [];
+  const add = await exec([
+    'ip', 'link', 'add', p.hostVeth, ...mtu, ...queues, 'address', HOST_SIDE_MAC, 'type', 'veth',
+    'peer', 'name', p.ifName, ...mtu, ...queues, 'address', mac, 'netns', p.netns,
+  ]);
+  if (add.code !== 0) {
+    throw new CniError(
+      CniCode.internal,
+      /File exists/.test(add.stderr)
+        ? `failed to create veth pair: an interface named ${p.ifName} already exists in ${p.netns}`
+        : `failed to create veth pair ${p.hostVeth}/${p.ifName}: ${add.stderr.trim()}`,
+    );
+  }
+  return mac;
+}
+
+/**
+ * Addresses, routes and sysctls on both ends of a pair createVethPair made.
+ * The host side and the pod side are independent, so their iproute2 batches
+ * run side by side.
+ */
+export async function configurePodNetworking(p: VethSpec, r: PodRouting): Promise<void> {
+  const has4 = r.addresses.some((a) => a.family === 4);
+  const has6 = r.addresses.some((a) => a.family === 6);
   const v = p.hostVeth;
-  const create = `link add ${v} ${mtu}${queues}address ${HOST_SIDE_MAC} type veth peer name ${p.ifName} ${mtu}${queues}address ${mac} netns ${p.netns}`;
-  const host = [`link set ${v} up`];
-  if (!p.skipHostRoutes) {
-    for (const a of p.addresses) host.push(`route add ${a.ip}/${a.family === 4 ? 32 : 128} dev ${v} scope link proto boot`);
-  }
-  // IPv6 needs accept_dad=0 before the link comes up (else its link-local
-  // address, the pod's next hop, stays tentative): create, set sysctls, then
-  // bring up. IPv4's sysctls can follow the link up — the pod is not
-  // configured yet — which saves a process start.
-  const hostBatch = has6 ? [create] : [create, ...host];
-  const created = await exec(['ip', '-batch', '-'], `${hostBatch.join('\n')}\n`);
-  if (created.code !== 0) {
-    if (/File exists/.test(created.stderr) && !hostLinkExists(v)) {
-      throw new CniError(CniCode.internal, `failed to create veth pair: an interface named ${p.ifName} already exists in ${p.netns}`);
-    }
-    if (hostLinkExists(v)) await explainHostRouteFailure(p, created.stderr);
-    throw new CniError(CniCode.internal, `failed to create veth pair ${v}/${p.ifName}: ${created.stderr.trim()}`);
-  }
+  // Before the link comes up: with accept_dad=0 the link-local address (the
+  // pod's IPv6 next hop) is usable at once instead of tentative.
   if (has4) {
     writeSysctl(`net/ipv4/conf/${v}/route_localnet`, '1');
     writeSysctl(`net/ipv4/neigh/${v}/proxy_delay`, '0', true);
@@ -149,9 +160,10 @@ export async function setUpPodNetworking(p: PodNetworking): Promise<string> {
     writeSysctl(`net/ipv6/conf/${v}/forwarding`, '1');
   }
   writeSysctl(`net/ipv6/conf/${v}/accept_ra`, '0', true);
-  if (has6) {
-    const up = await exec(['ip', '-batch', '-'], `${host.join('\n')}\n`);
-    if (up.code !== 0) await explainHostRouteFailure(p, up.stderr);
+
+  const host = [`link set ${v} up`];
+  if (!r.skipHostRoutes) {
+    for (const a of r.addresses) host.push(`route add ${a.ip}/${a.family === 4 ? 32 : 128} dev ${v} scope link proto boot`);
   }
 
   // Inside the pod: sysctls first (IPv6 must be enabled before its routes),
@@ -161,40 +173,42 @@ export async function setUpPodNetworking(p: PodNetworking): Promise<string> {
     for (const dev of ['all', 'default', 'lo']) sysctls.push(`echo 0 > /proc/sys/net/ipv6/conf/${dev}/disable_ipv6`);
     sysctls.push(`echo 0 > /proc/sys/net/ipv6/conf/${p.ifName}/accept_dad`);
   }
-  const fwd = p.allowIpForwarding ? '1' : '0';
+  const fwd = r.allowIpForwarding ? '1' : '0';
   if (has4) sysctls.push(`echo ${fwd} > /proc/sys/net/ipv4/ip_forward`);
   if (has6) sysctls.push(`echo ${fwd} > /proc/sys/net/ipv6/conf/all/forwarding`);
   const cont = [`link set ${p.ifName} up`];
   if (has4) {
     cont.push(`route add ${GATEWAY_V4}/32 dev ${p.ifName} scope link`);
-    for (const r of p.routes.filter((r) => !r.includes(':'))) cont.push(`route add ${r} via ${GATEWAY_V4} dev ${p.ifName}`);
+    for (const d of r.routes.filter((x) => !x.includes(':'))) cont.push(`route add ${d} via ${GATEWAY_V4} dev ${p.ifName}`);
   }
   if (has6) {
-    for (const r of p.routes.filter((r) => r.includes(':'))) cont.push(`route add ${r} via ${HOST_SIDE_LINK_LOCAL} dev ${p.ifName}`);
+    for (const d of r.routes.filter((x) => x.includes(':'))) cont.push(`route add ${d} via ${HOST_SIDE_LINK_LOCAL} dev ${p.ifName}`);
   }
-  for (const a of p.addresses) cont.push(`address add ${a.ip}/${a.family === 4 ? 32 : 128} dev ${p.ifName}`);
-  const r = await inNetns(p.netns, `${sysctls.join('\n')}\nip -batch -`, `${cont.join('\n')}\n`);
-  if (r.code !== 0) throw new CniError(CniCode.internal, `failed to configure ${p.ifName} in ${p.netns}: ${r.stderr.trim()}`);
-  return mac;
+  for (const a of r.addresses) cont.push(`address add ${a.ip}/${a.family === 4 ? 32 : 128} dev ${p.ifName}`);
+
+  const [hostOut, contOut] = await Promise.all([
+    exec(['ip', '-batch', '-'], `${host.join('\n')}\n`),
+    inNetns(p.netns, `${sysctls.join('\n')}\nip -batch -`, `${cont.join('\n')}\n`),
+  ]);
+  if (hostOut.code !== 0) await explainHostRouteFailure(v, r, hostOut.stderr);
+  if (contOut.code !== 0) throw new CniError(CniCode.internal, `failed to configure ${p.ifName} in ${p.netns}: ${contOut.stderr.trim()}`);
 }
 
 /** Upstream's SetupRoutes: a route to the pod on another interface means the address is in use elsewhere. */
-async function explainHostRouteFailure(p: PodNetworking, stderr: string): Promise<never> {
+async function explainHostRouteFailure(hostVeth: string, r: PodRouting, stderr: string): Promise<never> {
   if (/File exists/.test(stderr)) {
-    for (const a of p.addresses) {
+    for (const a of r.addresses) {
       const dst = `${a.ip}/${a.family === 4 ? 32 : 128}`;
       const shown = await exec(['ip', `-${a.family}`, '-j', 'route', 'show', 'exact', dst]);
       const routes = JSON.parse(shown.stdout || '[]') as { dev?: string }[];
-      const other = routes.find((rt) => rt.dev !== p.hostVeth);
+      const other = routes.find((rt) => rt.dev !== hostVeth);
       if (other !== undefined) {
-        await exec(['ip', 'link', 'del', p.hostVeth]);
-        throw new CniError(CniCode.internal, `route (Dst: ${dst}, Scope: link) already exists for an interface other than '${p.hostVeth}': ${other.dev ?? 'unknown'}`);
+        throw new CniError(CniCode.internal, `route (Dst: ${dst}, Scope: link) already exists for an interface other than '${hostVeth}': ${other.dev ?? 'unknown'}`);
       }
     }
-    return Promise.reject(new CniError(CniCode.internal, `failed to add host routes for ${p.hostVeth}: ${stderr.trim()}`));
+    throw new CniError(CniCode.internal, `failed to add host routes for ${hostVeth}: ${stderr.trim()}`);
   }
-  await exec(['ip', 'link', 'del', p.hostVeth]);
-  throw new CniError(CniCode.internal, `failed to set up ${p.hostVeth} on the host: ${stderr.trim()}`);
+  throw new CniError(CniCode.internal, `failed to set up ${hostVeth} on the host: ${stderr.trim()}`);
 }
 
 /** Undoes a half-done ADD: removing the host end removes the pair. */

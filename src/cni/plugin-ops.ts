@@ -15,22 +15,34 @@ import { deleteWorkloadEndpoint, wepKey } from './workload.js';
 
 export async function cmdDel(args: CmdArgs): Promise<void> {
   const c = context(args);
+  c.log.lap('DEL started');
+  // Deleting a veth waits for the kernel (RCU grace periods): start it at once
+  // and let the datastore work proceed meanwhile. Upstream cleans the
+  // namespace whatever the endpoint says, so nothing here depends on it.
+  const cleanup = cleanUpNamespace(args.netns, args.ifName).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
   await withDatastore(c.conf, args.env, async (ds) => {
+    c.log.lap('datastore open');
     await checkDatastoreReady(ds);
+    let ipamError: unknown;
     if (c.ids.orchestrator === 'k8s') {
       const outcome = await deleteWorkloadEndpoint(ds, c.ids);
       if (outcome === 'kept') c.log.info('WorkloadEndpoint belongs to a newer container of this pod; leaving it');
-      await cleanUpNamespace(args.netns, args.ifName);
-      await releaseIpam(ds, c, args);
-      return;
+      c.log.lap('WorkloadEndpoint deleted');
+      await releaseIpam(ds, c, args).catch((e: unknown) => (ipamError = e));
+    } else {
+      // Other orchestrators: addresses first, then the endpoint.
+      await releaseIpam(ds, c, args).catch((e: unknown) => (ipamError = e));
+      await deleteWorkloadEndpoint(ds, c.ids);
     }
-    // Other orchestrators: addresses first, then the endpoint and the interface; the IPAM error is reported last.
-    let ipamError: unknown;
-    await releaseIpam(ds, c, args).catch((e: unknown) => (ipamError = e));
-    await deleteWorkloadEndpoint(ds, c.ids);
-    await cleanUpNamespace(args.netns, args.ifName);
+    c.log.lap('addresses released');
+    const cleaned = await cleanup;
+    c.log.lap('interface deleted');
+    if (cleaned !== undefined) throw toCniError(cleaned.error);
     if (ipamError !== undefined) throw toCniError(ipamError);
-  });
+  }).finally(() => cleanup);
 }
 
 /**

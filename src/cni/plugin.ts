@@ -4,7 +4,7 @@
 // and removes the veth, so a failed ADD leaves nothing behind.
 import type { Datastore } from '../datastore/types.js';
 import { checkDatastoreReady, context, withDatastore, type Context } from './context.js';
-import { checkNetns, removeHostVeth, setUpPodNetworking, type PodAddress } from './dataplane.js';
+import { checkNetns, configurePodNetworking, createVethPair, removeHostVeth, type PodAddress, type VethSpec } from './dataplane.js';
 import { execPlugin } from './delegate.js';
 import { CniCode, CniError } from './errors.js';
 import { hostVethName, podInfo, type PodInfo } from './identity.js';
@@ -97,43 +97,71 @@ export async function cmdAdd(args: CmdArgs): Promise<string> {
   checkNetns(args.netns);
   const mtu = determineMtu(c.conf);
   const pod = c.ids.orchestrator === 'k8s' && c.conf.policyType === 'k8s' ? podInfo(c.cniArgs, c.conf.raw['runtimeConfig']) : podInfo(new Map(), undefined);
-  return withDatastore(c.conf, args.env, async (ds) => {
+  c.log.lap('ADD started');
+  const veth = { netns: args.netns, ifName: args.ifName, hostVeth: hostVethName(c.ids, args.env), mtu, numQueues: c.conf.numQueues };
+  // The pair needs no address: make it while the datastore and IPAM work.
+  const pair = createVethPair(veth).then(
+    (mac) => ({ mac }),
+    (error: unknown) => ({ error }),
+  );
+  try {
+    return await withDatastore(c.conf, args.env, (ds) => addWithDatastore(ds, c, args, pod, veth, pair, mtu));
+  } catch (err) {
+    // Whatever failed, the pair goes (created or not, it is awaited first).
+    await pair;
+    await removeHostVeth(veth.hostVeth).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function addWithDatastore(
+  ds: Datastore,
+  c: Context,
+  args: CmdArgs,
+  pod: PodInfo,
+  veth: VethSpec,
+  pair: Promise<{ mac: string } | { error: unknown }>,
+  mtu: number,
+): Promise<string> {
+  let assigned = false;
+  try {
+    c.log.lap('datastore open');
     await checkDatastoreReady(ds);
     const ipamResult = await runIpam(ds, c, args, pod);
-    const hostVeth = hostVethName(c.ids, args.env);
-    try {
-      if (ipamResult.ips.length === 0) throw new CniError(CniCode.internal, 'IPAM plugin returned no IP addresses in result');
-      const addresses: PodAddress[] = ipamResult.ips.map((i) => {
-        const ip = i.address.split('/')[0] ?? '';
-        return { family: ip.includes(':') ? 6 : 4, ip };
-      });
-      c.log.info(`Calico CNI using IPs: [${addresses.map((a) => a.ip).join(' ')}] for ${c.ids.namespace}/${c.ids.pod || c.ids.containerId}`);
-      const mac = await setUpPodNetworking({
-        netns: args.netns,
-        ifName: args.ifName,
-        hostVeth,
-        mtu,
-        numQueues: c.conf.numQueues,
-        addresses,
-        routes: containerRoutes(c),
-        allowIpForwarding: c.conf.allowIpForwarding,
-        skipHostRoutes: c.conf.ipam.type === CALICO_IPAM && ipamResult.routes.length === 0,
-      });
-      const ipNetworks = addresses.map((a) => `${a.ip}/${a.family === 4 ? 32 : 128}`);
-      await writeWorkloadEndpoint(ds, buildWorkloadEndpoint({ ids: c.ids, conf: c.conf, pod, ipNetworks, interfaceName: hostVeth, mac }));
-      await ensureNetworkProfile(ds, c.conf, c.ids.orchestrator);
-      const result: CniResult = {
-        interfaces: [{ name: hostVeth }, { name: args.ifName, mac, ...(mtu > 0 ? { mtu } : {}), sandbox: args.netns }],
-        ips: ipNetworks.map((address) => ({ address, interface: 1 })),
-        routes: ipamResult.routes,
-        dns: ipamResult.dns,
-      };
-      return printResult(result, args.cniVersion);
-    } catch (err) {
+    assigned = true;
+    c.log.lap('addresses assigned');
+    if (ipamResult.ips.length === 0) throw new CniError(CniCode.internal, 'IPAM plugin returned no IP addresses in result');
+    const addresses: PodAddress[] = ipamResult.ips.map((i) => {
+      const ip = i.address.split('/')[0] ?? '';
+      return { family: ip.includes(':') ? 6 : 4, ip };
+    });
+    c.log.info(`Calico CNI using IPs: [${addresses.map((a) => a.ip).join(' ')}] for ${c.ids.namespace}/${c.ids.pod || c.ids.containerId}`);
+    const made = await pair;
+    if ('error' in made) throw made.error;
+    const mac = made.mac;
+    await configurePodNetworking(veth, {
+      addresses,
+      routes: containerRoutes(c),
+      allowIpForwarding: c.conf.allowIpForwarding,
+      skipHostRoutes: c.conf.ipam.type === CALICO_IPAM && ipamResult.routes.length === 0,
+    });
+    c.log.lap('pod networking done');
+    const ipNetworks = addresses.map((a) => `${a.ip}/${a.family === 4 ? 32 : 128}`);
+    await writeWorkloadEndpoint(ds, buildWorkloadEndpoint({ ids: c.ids, conf: c.conf, pod, ipNetworks, interfaceName: veth.hostVeth, mac }));
+    await ensureNetworkProfile(ds, c.conf, c.ids.orchestrator);
+    c.log.lap('WorkloadEndpoint written');
+    const result: CniResult = {
+      interfaces: [{ name: veth.hostVeth }, { name: args.ifName, mac, ...(mtu > 0 ? { mtu } : {}), sandbox: args.netns }],
+      ips: ipNetworks.map((address) => ({ address, interface: 1 })),
+      routes: ipamResult.routes,
+      dns: ipamResult.dns,
+    };
+    return printResult(result, args.cniVersion);
+  } catch (err) {
+    if (assigned) {
       c.log.error(`ADD failed, releasing its addresses: ${err instanceof Error ? err.message : String(err)}`);
-      await removeHostVeth(hostVeth).catch(() => undefined);
       await releaseIpam(ds, c, args).catch((e: unknown) => c.log.error(`releasing addresses failed: ${String(e)}`));
-      throw err;
     }
-  });
+    throw err;
+  }
 }
