@@ -138,3 +138,65 @@ spec:
     assert.equal((await withIpam(ctl, (ipam) => ipam.store.listAffinities('node1'))).length, 0);
   });
 });
+
+describe('per-kind rules of the Calico client', () => {
+  const wep = (name: string) =>
+    `apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata:\n  name: ${name}\n  namespace: prod\nspec:\n  node: node-1\n  orchestrator: k8s\n  pod: web-0\n  endpoint: eth0\n  interfaceName: cali0\n  ipNetworks:\n  - 10.1.0.5/32\n`;
+  const defaultAllow =
+    'apiVersion: projectcalico.org/v3\nkind: Profile\nmetadata:\n  name: projectcalico-default-allow\nspec:\n  ingress:\n  - action: Allow\n';
+  const cases: readonly (readonly [string, string, string, string])[] = [
+    [
+      'cluster-wide BGP fields only on BGPConfiguration default',
+      'apply',
+      'apiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata:\n  name: node.n1\nspec:\n  asNumber: 65000\n  nodeToNodeMeshEnabled: false\n',
+      "failed to apply 'BGPConfiguration' resource: [error with the following fields:\n" +
+        '-  BGPConfiguration.Spec.NodeToNodeMeshEnabled (Cannot set nodeToNodeMeshEnabled on a non default BGP Configuration.)\n' +
+        '-  BGPConfiguration.Spec.ASNumber (Cannot set ASNumber on a non default BGP Configuration.)\n]\n',
+    ],
+    [
+      "a BGPPeer's filters must exist",
+      'create',
+      'apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  name: p1\nspec:\n  peerIP: 10.0.0.9\n  asNumber: 65001\n  filters: [f1, f2]\n',
+      "failed to create 'BGPPeer' resource: [error with field BGPPeer.Spec.Filters = '[f1 f2]' (BGPFilter(s) not found)]\n",
+    ],
+    [
+      "a workload endpoint's name is the one its identifiers give",
+      'apply',
+      wep('web'),
+      "failed to apply 'WorkloadEndpoint' resource: [error with field Name = 'web' (the WorkloadEndpoint name does not match the primary identifiers assigned in the Spec: expected name node--1-k8s-web--0-eth0)]\n",
+    ],
+    [
+      'the default-allow profile cannot be created',
+      'create',
+      defaultAllow,
+      "failed to create 'Profile' resource: [resource already exists: projectcalico-default-allow with error: projectcalico-default-allow already exists. The profile \"projectcalico-default-allow\" is default provided by Calico]\n",
+    ],
+    [
+      'nor applied',
+      'apply',
+      defaultAllow,
+      "failed to apply 'Profile' resource: [operation Update is not supported on projectcalico-default-allow: The profile \"projectcalico-default-allow\" is a default provided by Calico and cannot be updated]\n",
+    ],
+    [
+      'nor deleted',
+      'delete',
+      defaultAllow,
+      "Failed to delete 'Profile' resource: operation Delete is not supported on projectcalico-default-allow: The profile \"projectcalico-default-allow\" is a default provided by Calico and cannot be deleted\n\n",
+    ],
+  ];
+  for (const [name, command, doc, stderr] of cases) {
+    it(name, async (t) => {
+      const ctl = makeCtl(t);
+      const r = await ctl.run([command, '-f', ctl.file('doc.yaml', doc)]);
+      assert.deepEqual([r.code, r.stderr], [1, stderr]);
+    });
+  }
+
+  it('a workload endpoint is stored with its namespace and orchestrator labels', async (t) => {
+    const ctl = makeCtl(t);
+    assert.equal((await ctl.run(['apply', '-f', ctl.file('wep.yaml', wep('node--1-k8s-web--0-eth0'))])).code, 0);
+    const r = await ctl.run(['get', 'wep', 'node--1-k8s-web--0-eth0', '-n', 'prod', '-o', 'json']);
+    const got = JSON.parse(r.stdout) as { metadata: { labels: Record<string, string> } };
+    assert.deepEqual(got.metadata.labels, { 'projectcalico.org/namespace': 'prod', 'projectcalico.org/orchestrator': 'k8s' });
+  });
+});

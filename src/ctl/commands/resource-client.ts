@@ -20,6 +20,7 @@ import {
   type Ident,
 } from './errors.js';
 import { checkPoolCreate, checkPoolUpdate, retirePool } from './ippool-client.js';
+import { applyKindRules, refuseDefaultAllow } from './kind-rules.js';
 import { ctlKindOf, type CtlKind } from './kinds.js';
 import { cleanUpNode } from './node-client.js';
 
@@ -136,6 +137,7 @@ export class ResourceClient {
   /** clientv3 Create: name required, no resourceVersion, the tier must exist; defaulted and validated. */
   async create(k: CtlKind, r: StoredResource): Promise<StoredResource> {
     const id = identOf(k, r);
+    refuseDefaultAllow(k, r.metadata.name, 'Create');
     if (r.metadata.name === '') {
       throw validationError([erroredField('Metadata.Name', '', 'field must be set for a Create request')]);
     }
@@ -145,7 +147,7 @@ export class ResourceClient {
     }
     this.refuseKnpName(k, r, 'create or apply');
     if (isTiered(k)) await this.get(ctlKindOf('Tier'), undefined, tierOf(r));
-    const ready = this.prepare(k, r);
+    const ready = await applyKindRules(this.datastore, k, this.prepare(k, r));
     try {
       if (k.storeKind === 'IPPool') await checkPoolCreate(this.datastore, ready);
       return withTierLabel(k, await this.datastore.create(ready));
@@ -157,6 +159,7 @@ export class ResourceClient {
   /** clientv3 Update: a compare-and-swap on the resourceVersion the caller read. */
   async update(k: CtlKind, r: StoredResource): Promise<StoredResource> {
     const id = identOf(k, r);
+    refuseDefaultAllow(k, r.metadata.name, 'Update');
     const m = r.metadata;
     const missing = (field: string, value: unknown) =>
       validationError([erroredField(field, value, 'field must be set for an Update request')]);
@@ -164,7 +167,7 @@ export class ResourceClient {
     if ((m.creationTimestamp ?? '') === '' && k.hasServerMetadata) throw missing('Metadata.CreationTimestamp', '');
     if ((m.uid ?? '') === '' && k.hasServerMetadata) throw missing('Metadata.UID', '');
     this.refuseKnpName(k, r, 'apply or replace');
-    const ready = this.prepare(k, r);
+    const ready = await applyKindRules(this.datastore, k, this.prepare(k, r));
     try {
       if (k.storeKind === 'IPPool') checkPoolUpdate(await this.get(k, undefined, m.name), ready);
       return withTierLabel(k, await this.datastore.update(ready));
@@ -178,6 +181,7 @@ export class ResourceClient {
     // The datastore has no key without a name: calicoctl reports the empty name as missing.
     if (name === '') throw doesNotExist(id);
     if (k.storeKind === 'Tier') await this.checkTierDeletable(name);
+    refuseDefaultAllow(k, name, 'Delete');
     if (k.storeKind === 'NetworkPolicy' && name.startsWith(KNP_PREFIX)) {
       throw notSupported('delete', `NetworkPolicy(${namespace ?? ''}/${name})`, K8S_MANAGED);
     }
