@@ -160,7 +160,7 @@ export async function up(loc: LabLocation, options: UpOptions): Promise<LabState
 }
 
 /** Processes whose command line names the state directory: the lab's daemons, found even without a state file. */
-function labProcesses(dir: string): number[] {
+export function labProcesses(dir: string): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);

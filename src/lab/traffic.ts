@@ -64,6 +64,11 @@ export async function probe(state: LabState, from: string, to: string, port: num
 
 export type Matrix = Record<string, Record<string, boolean>>;
 
+export interface PortProbe {
+  readonly port: number;
+  readonly protocol: Protocol;
+}
+
 export interface MatrixOptions {
   readonly timeoutMs?: number;
   /** Source pods probing at once. */
@@ -72,19 +77,35 @@ export interface MatrixOptions {
   readonly only?: ReadonlyMap<string, readonly string[]>;
 }
 
-/** Every pod to every pod: each source pod probes all destinations at once, a few sources at a time. */
-export async function matrix(state: LabState, port: number, protocol: Protocol, options: MatrixOptions = {}): Promise<Matrix> {
+/**
+ * Every pod to every pod for each port: each source pod probes all
+ * destinations on all ports at once (one timeout for the lot), a few sources
+ * at a time. Keyed by `tcp/80`-style names.
+ */
+export async function matrices(state: LabState, probes: readonly PortProbe[], options: MatrixOptions = {}): Promise<Map<string, Matrix>> {
   const all = listPods(state.dir);
   const byId = new Map(all.map((p) => [`${p.namespace}/${p.name}`, p]));
   const sources = all.filter((p) => options.only === undefined || options.only.has(`${p.namespace}/${p.name}`));
-  const rows = await mapLimit(sources, options.concurrency ?? 3, async (src) => {
+  const out = new Map<string, Matrix>(probes.map((p) => [`${p.protocol}/${p.port}`, {}]));
+  await mapLimit(sources, options.concurrency ?? 3, async (src) => {
     const id = `${src.namespace}/${src.name}`;
     const wanted = options.only?.get(id);
     const dsts = wanted === undefined ? all : wanted.map((w) => byId.get(w)).filter((p): p is PodState => p !== undefined);
-    const res = await probeFrom(src.netns, dsts.map((d) => target(d, port, protocol)), options.timeoutMs);
-    return [id, Object.fromEntries(dsts.map((d) => [`${d.namespace}/${d.name}`, res.get(`${d.namespace}/${d.name}`) === true]))] as const;
+    const targets = probes.flatMap((pr) => dsts.map((d) => ({ ...target(d, pr.port, pr.protocol), id: `${pr.protocol}/${pr.port} ${d.namespace}/${d.name}` })));
+    const res = await probeFrom(src.netns, targets, options.timeoutMs);
+    for (const pr of probes) {
+      const key = `${pr.protocol}/${pr.port}`;
+      const m = out.get(key) as Matrix;
+      m[id] = Object.fromEntries(dsts.map((d) => [`${d.namespace}/${d.name}`, res.get(`${key} ${d.namespace}/${d.name}`) === true]));
+    }
   });
-  return Object.fromEntries(rows);
+  // Rows in pod order whatever order the sources finished in.
+  for (const [key, m] of out) out.set(key, Object.fromEntries(sources.map((s) => `${s.namespace}/${s.name}`).filter((id) => m[id] !== undefined).map((id) => [id, m[id] ?? {}])));
+  return out;
+}
+
+export async function matrix(state: LabState, port: number, protocol: Protocol, options: MatrixOptions = {}): Promise<Matrix> {
+  return (await matrices(state, [{ port, protocol }], options)).get(`${protocol}/${port}`) ?? {};
 }
 
 /** Rows are clients, columns servers; `.` connects, `X` does not. */
