@@ -34,7 +34,6 @@ export interface AgentConfig {
 
 export const DEFAULT_HEALTH_PORT = 9099;
 export const DEFAULT_METRICS_PORT = 9091;
-export const DEFAULT_STATUS_FILE = '/var/run/calico/status.json';
 
 export interface CliOptions {
   readonly hostname?: string;

@@ -6,13 +6,16 @@
 //    namespace's own loopback, unreachable from outside it);
 //  - a status file (`--status-file PATH` or CALICO_NODE_STATUS_FILE), rewritten
 //    atomically whenever the status changes. Files cross network namespaces,
-//    so this is what a lab running many agents in namespaces reads.
+//    so this is what a lab running many agents in namespaces reads. There is
+//    no default path: agents sharing a machine would overwrite each other.
 //
 // `programmedRevision` is the contract: every datastore change with a
 // revision ≤ it is in force in the dataplane (or, for a change that did not
 // concern this host, known not to need anything). To wait until a write is in
 // force everywhere, read the datastore's revision after the write and wait
-// until every agent's programmedRevision reaches it (waitForRevision).
+// until every agent's programmedRevision reaches it (waitForSync). A route
+// whose interface does not exist yet does not hold the revision back: the
+// policy is in force, and the route follows as soon as the interface appears.
 import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CalicoError } from '../api/errors.js';
