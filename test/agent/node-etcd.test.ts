@@ -67,28 +67,41 @@ describe('calico-node on etcd, programming a namespace it does not run in', () =
   });
 });
 
-describe('calico-node with no datastore to reach', () => {
+describe('calico-node before its datastore is reachable', () => {
   const lab = new NetnsLab('agnods');
+  let tmp: TempSqlite;
   let host = '';
   let agent: AgentProcess;
+  // etcd will be started inside the host namespace, on its loopback: nothing answers there until then.
+  const CLIENT = 'http://127.0.0.1:23790';
+  const PEER = 'http://127.0.0.1:23800';
 
   before(async () => {
+    tmp = tempSqlite();
     host = await makeHost(lab);
-    // Nothing listens on port 2 of the namespace's loopback: every list fails and is retried.
-    agent = startAgent({ netns: host, args: ['--hostname', NODE], env: { DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: 'http://127.0.0.1:2' } });
+    agent = startAgent({ netns: host, args: ['--hostname', NODE], env: { DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: CLIENT } });
   });
   after(async () => {
     await killAll();
     await lab.cleanup();
+    tmp?.remove();
   });
 
   const code = async (path: string): Promise<string> => (await lab.exec(host, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:9099${path}`])).stdout;
 
-  it('answers 503 on /readiness, 200 on /liveness, and writes no rules', async () => {
+  it('answers 503 on /readiness and 200 on /liveness, and writes no rules', async () => {
     await until('the health server', async () => (await code('/liveness')) === '200', 20_000);
     await until('a failed list', () => agent.logs().some((l) => l.component === 'syncer' && /cannot list/.test(String(l.msg))), 20_000);
     assert.equal(await code('/readiness'), '503');
     const tables = await lab.exec(host, ['nft', 'list', 'tables']);
     assert.doesNotMatch(tables.stdout, /calico/);
+  });
+
+  it('becomes ready once the datastore answers, without a restart', async () => {
+    lab.spawn(host, ['etcd', '--name', 'm0', '--data-dir', join(tmp.dir, 'etcd'), '--listen-client-urls', CLIENT, '--advertise-client-urls', CLIENT,
+      '--listen-peer-urls', PEER, '--initial-advertise-peer-urls', PEER, '--initial-cluster', `m0=${PEER}`, '--log-level', 'error', '--logger', 'zap']);
+    await until('readiness 200', async () => (await code('/readiness')) === '200', 30_000);
+    const tables = await lab.exec(host, ['nft', 'list', 'tables']);
+    assert.match(tables.stdout, /table ip calico/);
   });
 });
