@@ -166,6 +166,18 @@ describe('per-kind rules of the Calico client', () => {
       "failed to apply 'WorkloadEndpoint' resource: [error with field Name = 'web' (the WorkloadEndpoint name does not match the primary identifiers assigned in the Spec: expected name node--1-k8s-web--0-eth0)]\n",
     ],
     [
+      'KubeControllersConfiguration is only ever "default"',
+      'create',
+      'apiVersion: projectcalico.org/v3\nkind: KubeControllersConfiguration\nmetadata:\n  name: other\nspec: {}\n',
+      "failed to create 'KubeControllersConfiguration' resource: [Cannot create a Kube Controllers Configuration resource with a name other than \"default\"]\n",
+    ],
+    [
+      'host endpoint templates need a name',
+      'apply',
+      'apiVersion: projectcalico.org/v3\nkind: KubeControllersConfiguration\nmetadata:\n  name: default\nspec:\n  controllers:\n    node:\n      hostEndpoint:\n        templates:\n        - interfacePattern: eth.*\n',
+      "failed to apply 'KubeControllersConfiguration' resource: [error with field KubeControllersConfiguration.Node.HostEndpoint.Templates (Template name must be specified)]\n",
+    ],
+    [
       'the default-allow profile cannot be created',
       'create',
       defaultAllow,
@@ -191,6 +203,19 @@ describe('per-kind rules of the Calico client', () => {
       assert.deepEqual([r.code, r.stderr], [1, stderr]);
     });
   }
+
+  it('KubeControllersConfiguration gets the client defaults: metrics port, leak grace period, all() templates', async (t) => {
+    const ctl = makeCtl(t);
+    const doc =
+      'apiVersion: projectcalico.org/v3\nkind: KubeControllersConfiguration\nmetadata:\n  name: default\nspec:\n  controllers:\n    node:\n      hostEndpoint:\n        templates:\n        - generateName: t1\n          interfacePattern: eth.*\n';
+    assert.equal((await ctl.run(['apply', '-f', ctl.file('kcc.yaml', doc)])).code, 0);
+    const got = JSON.parse((await ctl.run(['get', 'kubecontrollersconfig', 'default', '-o', 'json'])).stdout) as {
+      spec: { prometheusMetricsPort: number; controllers: { node: { leakGracePeriod: string; hostEndpoint: { templates: { nodeSelector: string }[] } } } };
+    };
+    assert.equal(got.spec.prometheusMetricsPort, 9094);
+    assert.equal(got.spec.controllers.node.leakGracePeriod, '15m0s');
+    assert.equal(got.spec.controllers.node.hostEndpoint.templates[0]?.nodeSelector, 'all()');
+  });
 
   it('a workload endpoint is stored with its namespace and orchestrator labels', async (t) => {
     const ctl = makeCtl(t);

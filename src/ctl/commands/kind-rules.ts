@@ -53,14 +53,61 @@ const DEFAULT_ONLY_BGP: readonly (readonly [string, string, string])[] = [
   ['nodeMeshMaxRestartTime', 'NodeMeshMaxRestartTime', 'nodeMeshMaxRestartTime'],
 ];
 
+const TEMPLATES_FIELD = 'KubeControllersConfiguration.Node.HostEndpoint.Templates';
+
+/** The kube-controllers client's own defaults and host endpoint template checks. */
+function kubeControllersClientDefaults(spec: Obj): Obj {
+  const controllers = (spec['controllers'] ?? {}) as Obj;
+  const node = controllers['node'] as Obj | undefined;
+  let nextNode = node;
+  if (node !== undefined) {
+    const hep = node['hostEndpoint'] as Obj | undefined;
+    const templates = Array.isArray(hep?.['templates']) ? (hep['templates'] as Obj[]) : undefined;
+    const seen = new Set<string>();
+    const checked = templates?.map((t) => {
+      const name = str(t['generateName']);
+      if (name === '') throw validationError([erroredField(TEMPLATES_FIELD, undefined, 'Template name must be specified')]);
+      if (name.length > 253) {
+        throw validationError([erroredField(TEMPLATES_FIELD, undefined, 'Template name must be shorter than 253 characters')]);
+      }
+      if (seen.has(name)) throw validationError([erroredField(`${TEMPLATES_FIELD}.${name}`, undefined, 'Template name must be unique')]);
+      seen.add(name);
+      const cidrs = t['interfaceCIDRs'];
+      if ((!Array.isArray(cidrs) || cidrs.length === 0) && str(t['interfacePattern']) === '') {
+        throw validationError([
+          erroredField(`${TEMPLATES_FIELD}.${name}`, undefined, 'InterfaceCIDRs or InterfacePattern must be specified'),
+        ]);
+      }
+      return str(t['nodeSelector']) === '' ? { ...t, nodeSelector: 'all()' } : t;
+    });
+    nextNode = {
+      ...node,
+      leakGracePeriod: node['leakGracePeriod'] ?? '15m0s',
+      ...(checked === undefined ? {} : { hostEndpoint: { ...hep, templates: checked } }),
+    };
+  }
+  return {
+    ...spec,
+    prometheusMetricsPort: spec['prometheusMetricsPort'] ?? 9094,
+    ...(nextNode === undefined ? {} : { controllers: { ...controllers, node: nextNode } }),
+  };
+}
+
 function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
 }
 
 /** Checks a create or update of `r` (already defaulted and validated); returns what is to be stored. */
-export async function applyKindRules(ds: Datastore, k: CtlKind, r: StoredResource): Promise<StoredResource> {
+export async function applyKindRules(ds: Datastore, k: CtlKind, r: StoredResource, op: 'Create' | 'Update'): Promise<StoredResource> {
   const spec = specOf(r);
   switch (k.storeKind) {
+    case 'KubeControllersConfiguration': {
+      const out = { ...r, spec: kubeControllersClientDefaults(spec) };
+      if (op === 'Create' && r.metadata.name !== 'default') {
+        throw new CtlError('other', 'Cannot create a Kube Controllers Configuration resource with a name other than "default"');
+      }
+      return out;
+    }
     case 'WorkloadEndpoint': {
       const expected = expectedWorkloadEndpointName(spec);
       if (r.metadata.name !== expected) {

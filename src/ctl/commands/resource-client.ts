@@ -147,7 +147,7 @@ export class ResourceClient {
     }
     this.refuseKnpName(k, r, 'create or apply');
     if (isTiered(k)) await this.get(ctlKindOf('Tier'), undefined, tierOf(r));
-    const ready = await applyKindRules(this.datastore, k, this.prepare(k, r));
+    const ready = await applyKindRules(this.datastore, k, this.prepare(k, r), 'Create');
     try {
       if (k.storeKind === 'IPPool') await checkPoolCreate(this.datastore, ready);
       return withTierLabel(k, await this.datastore.create(ready));
@@ -167,7 +167,7 @@ export class ResourceClient {
     if ((m.creationTimestamp ?? '') === '' && k.hasServerMetadata) throw missing('Metadata.CreationTimestamp', '');
     if ((m.uid ?? '') === '' && k.hasServerMetadata) throw missing('Metadata.UID', '');
     this.refuseKnpName(k, r, 'apply or replace');
-    const ready = await applyKindRules(this.datastore, k, this.prepare(k, r));
+    const ready = await applyKindRules(this.datastore, k, this.prepare(k, r), 'Update');
     try {
       if (k.storeKind === 'IPPool') checkPoolUpdate(await this.get(k, undefined, m.name), ready);
       return withTierLabel(k, await this.datastore.update(ready));
