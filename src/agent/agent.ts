@@ -120,7 +120,12 @@ export class Agent {
     this.watch = undefined;
     for (const t of this.timers) clearInterval(t);
     if (this.applyTimer !== undefined) clearTimeout(this.applyTimer);
-    await this.relisting?.catch(() => undefined);
+    // A list stuck on an unreachable datastore must not hold the shutdown; closing the datastore ends it.
+    if (this.relisting !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.relisting.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 1000)))]);
+      clearTimeout(timer);
+    }
     // Let an apply already in flight finish: a half-written transaction is nft's problem, but a dangling promise is ours.
     while (this.applying) await new Promise((r) => setTimeout(r, 5));
     this.publish();

@@ -145,6 +145,17 @@ describe('calico-node main loop', () => {
     dp.routesPending = 0;
   });
 
+  it('stops within moments while its datastore does not answer', async () => {
+    ds.holdLists();
+    const a = start();
+    await until('the list to start', () => ds.lists > 0);
+    const t = performance.now();
+    await a.stop();
+    agent = undefined;
+    assert.ok(performance.now() - t < 3000, `stop took ${Math.round(performance.now() - t)} ms`);
+    ds.release();
+  });
+
   it('stops watching when stopped and applies nothing afterwards', async () => {
     const a = start();
     await programmed(a, 0);
