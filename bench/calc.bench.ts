@@ -5,7 +5,7 @@
 // label change.
 import { CalcGraph } from '../src/calc/index.js';
 import type { StoredResource } from '../src/datastore/types.js';
-import { percentile, round, type BenchModule } from './harness.js';
+import { percentile, rng, round, type BenchModule } from './harness.js';
 
 export const ENDPOINTS = 10_000;
 export const LOCAL = 250;
@@ -14,16 +14,6 @@ export const POLICIES = 1_000;
 const CHANGES = 200;
 export const HOST = 'node-0';
 const V3 = 'projectcalico.org/v3';
-
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = rng(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;

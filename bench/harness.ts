@@ -1,4 +1,5 @@
-// Shared pieces of the benchmarks: the module contract and timing helpers.
+// Shared pieces of the benchmarks: the module contract, timing helpers and
+// the seeded random numbers their synthetic clusters are drawn from.
 
 export interface BenchResult {
   readonly name: string;
@@ -35,4 +36,15 @@ export function percentile(values: readonly number[], p: number): number {
 export function round(x: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** Deterministic PRNG (mulberry32) in [0, 1), so every run measures the same inputs. */
+export function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

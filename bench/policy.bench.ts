@@ -6,23 +6,12 @@
 import { CALICO_API_VERSION } from '../src/api/meta.js';
 import type { Rule } from '../src/api/policy-types.js';
 import { buildPolicyModel, namespaceProfile, podWorkloadEndpoint, type Flow, type PolicyResource } from '../src/policy/index.js';
-import { opsPerSecond, round, type BenchModule, type BenchResult } from './harness.js';
+import { opsPerSecond, rng, round, type BenchModule, type BenchResult } from './harness.js';
 
 const NAMESPACES = 100;
 const PODS_PER_NAMESPACE = 100;
 const POLICIES = 1000;
 const APPS = 20;
-
-/** Deterministic PRNG (mulberry32) so every run measures the same cluster. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function cluster(): { resources: PolicyResource[]; pods: { ns: string; name: string }[] } {
   const rand = rng(42);

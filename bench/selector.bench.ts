@@ -2,21 +2,10 @@
 // selectors after namespace/service-account rewriting, evaluated against
 // pod-like label sets (own labels plus inherited namespace/SA profile labels).
 import { InheritedLabels, parseSelector, type ParsedSelector } from '../src/selector/index.js';
-import { opsPerSecond, round, type BenchModule } from './harness.js';
+import { opsPerSecond, rng, round, type BenchModule } from './harness.js';
 
 const SELECTORS = 2_000;
 const LABEL_SETS = 500;
-
-/** Deterministic PRNG (mulberry32) so every run measures the same inputs. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const apps = ['web', 'api', 'db', 'cache', 'queue', 'auth', 'search', 'billing'];
 const tiers = ['frontend', 'backend', 'data'];
