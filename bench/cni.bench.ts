@@ -3,14 +3,16 @@
 // etcd. Everything happens in namespaces the bench makes and removes: a host
 // namespace where the plugin runs and one namespace per pod. The timing loop
 // runs inside the host namespace (this file with --worker) so that the
-// figures hold no `ip netns exec` of the bench's own.
+// figures hold no `ip netns exec` of the bench's own. etcd, too, runs inside
+// the host namespace, where the plugin can reach it on its loopback.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { percentile, round, type BenchResult } from './harness.js';
-import { calicoConf, podArgs, setUp, type Env } from '../test/cni/harness.js';
-import { startEtcdCluster } from '../test/helpers/etcd.js';
+import { calicoConf, podArgs, seedDatastore, setUp, type Env, type PoolSeed } from '../test/cni/harness.js';
+import { EtcdDatastore } from '../src/datastore/etcd.js';
 
 const self = fileURLToPath(import.meta.url);
 const root = join(dirname(self), '..');
@@ -48,14 +50,46 @@ async function worker(): Promise<void> {
   process.stdout.write(JSON.stringify(out));
 }
 
-function inHost(e: Env, batches: Job[][]): Promise<number[][]> {
+const ETCD_IN_HOST = 'http://127.0.0.1:2379';
+
+/** Worker, in the host namespace: seeds etcd as calico/node would, or counts the IPAM handles left. */
+async function etcdWorker(mode: 'seed' | 'handles', pools: readonly PoolSeed[]): Promise<void> {
+  const ds = await EtcdDatastore.open({ type: 'etcdv3', endpoints: [ETCD_IN_HOST] });
+  if (mode === 'seed') await seedDatastore(ds, pools);
+  else process.stdout.write(String((await ds.list({ kind: 'IPAMHandle' })).items.length));
+  await ds.close();
+}
+
+function hostWorker(e: Env, args: readonly string[], stdin = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', e.hostNs, process.execPath, '--import', 'tsx', self, '--worker'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('ip', ['netns', 'exec', e.hostNs, process.execPath, '--import', 'tsx', self, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as number[][]) : reject(new Error(`bench worker exited ${code}`))));
-    child.stdin.end(JSON.stringify(batches));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`bench worker ${args.join(' ')} exited ${code}`))));
+    child.stdin.end(stdin);
   });
+}
+
+async function startEtcdInHost(e: Env): Promise<() => Promise<void>> {
+  const dir = mkdtempSync(join(tmpdir(), 'cni-bench-etcd-'));
+  const child = e.lab.spawn(e.hostNs, [
+    'etcd', '--name', 'bench', '--data-dir', join(dir, 'data'),
+    '--listen-client-urls', ETCD_IN_HOST, '--advertise-client-urls', ETCD_IN_HOST,
+    '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380',
+    '--initial-cluster', 'bench=http://127.0.0.1:2380', '--logger', 'zap', '--log-level', 'error',
+  ]);
+  for (let i = 0; i < 100; i++) {
+    if ((await e.lab.exec(e.hostNs, ['etcdctl', '--endpoints', ETCD_IN_HOST, 'endpoint', 'health'])).code === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return async () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+async function inHost(e: Env, batches: Job[][]): Promise<number[][]> {
+  return JSON.parse(await hostWorker(e, ['--worker'], JSON.stringify(batches))) as number[][];
 }
 
 function plugin(e: Env): string[] {
@@ -89,33 +123,41 @@ async function scenario(e: Env, label: string, pods: number, concurrent: boolean
   for (const n of nets) await e.lab.exec(e.hostNs, ['ip', 'netns', 'del', n.name]);
 }
 
-async function backend(name: string, e: Env, report: (r: BenchResult) => void): Promise<void> {
+async function backend(name: string, e: Env, report: (r: BenchResult) => void, handlesLeft: () => Promise<number>): Promise<void> {
+  await scenario(e, `${name}, 100 pods one after another`, 100, false, report);
+  await scenario(e, `${name}, 20 pods at once`, 20, true, report);
+  const left = await handlesLeft();
+  if (left !== 0) throw new Error(`${left} IPAM handles left after DEL`);
+}
+
+const POOLS: readonly PoolSeed[] = [{ name: 'bench-pool', cidr: '10.200.0.0/16', blockSize: 26 }];
+
+export async function run(report: (r: BenchResult) => void): Promise<void> {
+  const sqlite = await setUp('cnibench', POOLS);
   try {
-    await scenario(e, `${name}, 100 pods one after another`, 100, false, report);
-    await scenario(e, `${name}, 20 pods at once`, 20, true, report);
-    const left = (await e.ds.list({ kind: 'IPAMHandle' })).items.length;
-    if (left !== 0) throw new Error(`${left} IPAM handles left after DEL`);
+    report({ name: 'plugin binary', value: sqlite.built ? 'dist (built)' : 'sources through tsx (run npm run build for real figures)', unit: '' });
+    const baseline: number[] = [];
+    for (let i = 0; i < 10; i++) baseline.push(await timeOne({ argv: [process.execPath, '-e', '0'], env: {}, stdin: '' }));
+    report({ name: '`node -e 0` on this machine now, median of 10', value: round(percentile(baseline, 50), 1), unit: 'ms' });
+    await backend('sqlite', sqlite, report, async () => (await sqlite.ds.list({ kind: 'IPAMHandle' })).items.length);
   } finally {
+    await sqlite.cleanup();
+  }
+  if (process.env['CNI_BENCH_ETCD'] === '0') return;
+  // The plugin reaches etcd inside its host namespace; the bench's own sqlite
+  // datastore of that environment is simply unused.
+  const e = await setUp('cnibenche', []);
+  const stop = await startEtcdInHost(e);
+  try {
+    await hostWorker(e, ['--etcd', 'seed', JSON.stringify(POOLS)]);
+    const etcdEnv: Env = { ...e, datastoreConf: { datastore_type: 'etcdv3', etcd_endpoints: ETCD_IN_HOST } };
+    await backend('etcd (1 member, in the host namespace)', etcdEnv, report, async () => Number(await hostWorker(e, ['--etcd', 'handles', '[]'])));
+  } finally {
+    await stop();
     await e.cleanup();
   }
 }
 
-export async function run(report: (r: BenchResult) => void): Promise<void> {
-  const pools = [{ name: 'bench-pool', cidr: '10.200.0.0/16', blockSize: 26 }];
-  const probe = await setUp('cnibench', pools);
-  report({ name: 'plugin binary', value: probe.built ? 'dist (built)' : 'sources through tsx (run npm run build for real figures)', unit: '' });
-  const baseline: number[] = [];
-  for (let i = 0; i < 10; i++) baseline.push(await timeOne({ argv: [process.execPath, '-e', '0'], env: {}, stdin: '' }));
-  report({ name: '`node -e 0` on this machine now, median of 10', value: round(percentile(baseline, 50), 1), unit: 'ms' });
-  await backend('sqlite', probe, report);
-  if (process.env['CNI_BENCH_ETCD'] !== '0' && existsSync(join(root, 'test', 'helpers', 'etcd.ts'))) {
-    const etcd = await startEtcdCluster(1);
-    try {
-      await backend('etcd (1 member)', await setUp('cnibenche', pools, etcd.endpoints), report);
-    } finally {
-      await etcd.stop();
-    }
-  }
-}
-
 if (process.argv.includes('--worker')) await worker();
+const etcdMode = process.argv.indexOf('--etcd');
+if (etcdMode >= 0) await etcdWorker(process.argv[etcdMode + 1] === 'seed' ? 'seed' : 'handles', JSON.parse(process.argv[etcdMode + 2] ?? '[]') as PoolSeed[]);
