@@ -39,14 +39,15 @@ export interface AgentOptions {
   readonly log: Logger;
   readonly metrics?: AgentMetrics;
   readonly applyIntervalMs: number;
-  /** 0 = never. */
-  readonly refreshIntervalMs: number;
+  /** Dataplane read-back interval, 0 = never; undefined = FelixConfiguration's NftablesRefreshInterval, else 90 s (as Felix, the environment wins over the datastore). */
+  readonly refreshIntervalMs?: number;
   readonly revisionProbeMs: number;
   /** Told whenever the status changed (status file). */
   readonly onStatus?: (status: AgentStatus) => void;
 }
 
 const KINDS = new Set(CALC_KINDS);
+export const DEFAULT_REFRESH_INTERVAL_MS = 90_000;
 const MAX_BACKOFF_MS = 5_000;
 const PENDING_ROUTE_RETRY_MS = [100, 250, 500, 1000, 2000];
 /** Failed applies in a row after which the agent reports itself not live. */
@@ -87,6 +88,8 @@ export class Agent {
   private eventsSinceProbe = 0;
   private stuckProbes = 0;
   private readonly timers: NodeJS.Timeout[] = [];
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshIntervalMs = -1;
   private relisting: Promise<void> | undefined;
   private lastStatusText = '';
 
@@ -107,9 +110,7 @@ export class Agent {
     this.opts.metrics?.resyncState.set(1);
     this.publish();
     this.relist('start');
-    if (this.opts.refreshIntervalMs > 0) {
-      this.timers.push(setInterval(() => this.requestRefresh(), this.opts.refreshIntervalMs));
-    }
+    this.setRefreshInterval(this.opts.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
     this.timers.push(setInterval(() => void this.probe(), this.opts.revisionProbeMs));
   }
 
@@ -119,6 +120,7 @@ export class Agent {
     this.watch?.close();
     this.watch = undefined;
     for (const t of this.timers) clearInterval(t);
+    clearInterval(this.refreshTimer);
     if (this.applyTimer !== undefined) clearTimeout(this.applyTimer);
     // A list stuck on an unreachable datastore must not hold the shutdown; closing the datastore ends it.
     if (this.relisting !== undefined) {
@@ -145,6 +147,21 @@ export class Agent {
       resyncs: this.resyncs,
       updatedAt: new Date().toISOString(),
     };
+  }
+
+  private setRefreshInterval(ms: number): void {
+    if (ms === this.refreshIntervalMs || this.stopped) return;
+    this.refreshIntervalMs = ms;
+    clearInterval(this.refreshTimer);
+    this.refreshTimer = ms > 0 ? setInterval(() => this.requestRefresh(), ms) : undefined;
+  }
+
+  /** FelixConfiguration's refresh interval, in seconds, unless the environment set one. */
+  private onConfig(config: Readonly<Record<string, string>>): void {
+    if (this.opts.refreshIntervalMs !== undefined) return;
+    const text = config.NftablesRefreshInterval ?? config.IptablesRefreshInterval;
+    const s = text === undefined ? NaN : Number(text);
+    this.setRefreshInterval(Number.isFinite(s) && s >= 0 ? Math.round(s * 1000) : DEFAULT_REFRESH_INTERVAL_MS);
   }
 
   /** Forces a full dataplane read-back and repair now (also done every refreshIntervalMs). */
@@ -274,6 +291,7 @@ export class Agent {
         this.calcDirty = false;
         const batch = this.calc.flush();
         for (const u of batch) {
+          if (u.type === 'config-update') this.onConfig(u.config);
           this.opts.dataplane.onUpdate(u);
           this.opts.metrics?.dataplaneMessages.inc({ type: u.type });
         }

@@ -23,8 +23,12 @@ export interface AgentConfig {
   readonly metricsPort: number;
   /** Where the status JSON is also written after every change of it; undefined = not written. */
   readonly statusFile?: string;
-  /** Full dataplane read-back and repair (Felix IptablesRefreshInterval / NftablesRefreshInterval), ms; 0 = never. */
-  readonly refreshIntervalMs: number;
+  /**
+   * Full dataplane read-back and repair (Felix NftablesRefreshInterval /
+   * IptablesRefreshInterval), ms; 0 = never. Undefined when the environment
+   * does not set it: FelixConfiguration decides, else 90 s.
+   */
+  readonly refreshIntervalMs?: number;
   /** Least time between two dataplane applies while changes keep coming, ms. */
   readonly applyIntervalMs: number;
   /** How often an idle agent reads the datastore revision to advance its programmed revision, ms. */
@@ -88,12 +92,12 @@ export function loadAgentConfig(cli: CliOptions, env: Env = process.env): AgentC
     return n;
   };
   // Felix durations are seconds, fractions allowed.
-  const seconds = (field: string, text: string | undefined, dflt: number): number => {
-    if (text === undefined) return dflt;
+  const seconds = (field: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
     const n = Number(text.trim().replace(/s$/, ''));
     if (!Number.isFinite(n) || n < 0) {
       errors.push(fieldError('invalid-value', field, `must be a number of seconds, got "${text}"`));
-      return dflt;
+      return undefined;
     }
     return Math.round(n * 1000);
   };
@@ -108,6 +112,7 @@ export function loadAgentConfig(cli: CliOptions, env: Env = process.env): AgentC
   const healthPortText = cli.healthPort ?? felixEnv(env, 'HealthPort');
   const metricsPortText = cli.metricsPort ?? felixEnv(env, 'PrometheusMetricsPort');
   const statusFile = cli.statusFile ?? env.CALICO_NODE_STATUS_FILE;
+  const refreshIntervalMs = seconds('FELIX_NFTABLESREFRESHINTERVAL', felixEnv(env, 'NftablesRefreshInterval', 'IptablesRefreshInterval'));
   const config: AgentConfig = {
     hostname: hostname.trim(),
     ...(cli.netns === undefined || cli.netns === '' ? {} : { netns: cli.netns }),
@@ -119,7 +124,7 @@ export function loadAgentConfig(cli: CliOptions, env: Env = process.env): AgentC
     metricsHost: felixEnv(env, 'PrometheusMetricsHost') ?? '127.0.0.1',
     metricsPort: int(cli.metricsPort === undefined ? 'FELIX_PROMETHEUSMETRICSPORT' : '--metrics-port', metricsPortText, DEFAULT_METRICS_PORT, 0, 65535),
     ...(statusFile === undefined || statusFile === '' ? {} : { statusFile }),
-    refreshIntervalMs: seconds('FELIX_NFTABLESREFRESHINTERVAL', felixEnv(env, 'NftablesRefreshInterval', 'IptablesRefreshInterval'), 90_000),
+    ...(refreshIntervalMs === undefined ? {} : { refreshIntervalMs }),
     applyIntervalMs: int('CALICO_NODE_APPLY_INTERVAL_MS', env.CALICO_NODE_APPLY_INTERVAL_MS, 10, 0, 60_000),
     revisionProbeMs: int('CALICO_NODE_REVISION_PROBE_MS', env.CALICO_NODE_REVISION_PROBE_MS, 200, 10, 600_000),
     logLevel: logLevel ?? 'info',

@@ -43,7 +43,7 @@ async function main(flags: Flags): Promise<void> {
     log: root,
     metrics,
     applyIntervalMs: config.applyIntervalMs,
-    refreshIntervalMs: config.refreshIntervalMs,
+    ...(config.refreshIntervalMs === undefined ? {} : { refreshIntervalMs: config.refreshIntervalMs }),
     revisionProbeMs: config.revisionProbeMs,
     ...(statusFile === undefined
       ? {}
@@ -88,7 +88,7 @@ async function main(flags: Flags): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  log.info({ datastore: dsConfig.type, netns: config.netns ?? '(own)', families: config.families, refreshIntervalMs: config.refreshIntervalMs }, 'starting');
+  log.info({ datastore: dsConfig.type, netns: config.netns ?? '(own)', families: config.families, refreshIntervalMs: config.refreshIntervalMs ?? 'FelixConfiguration' }, 'starting');
   agent.start();
 }
 

@@ -20,14 +20,16 @@ describe('calico-node main loop', () => {
   let agent: Agent | undefined;
   let published: AgentStatus[];
 
-  const start = (over: { refreshIntervalMs?: number; applyIntervalMs?: number } = {}): Agent => {
+  /** `refreshIntervalMs: null` leaves it to FelixConfiguration. */
+  const start = (over: { refreshIntervalMs?: number | null; applyIntervalMs?: number } = {}): Agent => {
+    const refresh = over.refreshIntervalMs === null ? {} : { refreshIntervalMs: over.refreshIntervalMs ?? 0 };
     agent = new Agent({
       hostname: HOST,
       datastore: ds,
       dataplane: dp,
       log: pino({ level: 'silent' }),
       applyIntervalMs: over.applyIntervalMs ?? 5,
-      refreshIntervalMs: over.refreshIntervalMs ?? 0,
+      ...refresh,
       revisionProbeMs: 50,
       onStatus: (s) => published.push(s),
     });
@@ -133,6 +135,23 @@ describe('calico-node main loop', () => {
     await programmed(a, 0);
     assert.equal(dp.resyncs, 1, 'the first programming is a full read-back');
     await until('two periodic refreshes', () => dp.resyncs >= 3, 3000);
+  });
+
+  const felixConfig = { apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { iptablesRefreshInterval: '150ms' } };
+
+  it("takes the refresh interval from FelixConfiguration when the environment sets none", async () => {
+    await ds.create(felixConfig);
+    const a = start({ refreshIntervalMs: null });
+    await programmed(a, 0);
+    await until('two periodic refreshes', () => dp.resyncs >= 3, 3000);
+  });
+
+  it("keeps the environment's refresh interval over FelixConfiguration's", async () => {
+    await ds.create(felixConfig);
+    const a = start({ refreshIntervalMs: 0 });
+    await programmed(a, 0);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(dp.resyncs, 1, 'only the first programming read the dataplane back');
   });
 
   it('applies again on its own while routes wait for their interface', async () => {

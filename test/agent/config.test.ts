@@ -5,11 +5,11 @@ import { CalicoError } from '../../src/api/errors.js';
 import { loadAgentConfig, type AgentConfig, type CliOptions } from '../../src/agent/config.js';
 
 describe('calico-node configuration', () => {
-  it('has Felix defaults: health 127.0.0.1:9099, metrics 9091, refresh every 90 s, both families, info logs', () => {
+  it('has Felix defaults: health 127.0.0.1:9099, metrics 9091, refresh as FelixConfiguration says, both families, info logs', () => {
     const c = loadAgentConfig({ hostname: 'n1' }, {});
     assert.deepEqual(
       [c.hostname, c.healthHost, c.healthPort, c.metricsPort, c.refreshIntervalMs, c.families, c.logLevel, c.netns, c.statusFile],
-      ['n1', '127.0.0.1', 9099, 9091, 90_000, [4, 6], 'info', undefined, undefined],
+      ['n1', '127.0.0.1', 9099, 9091, undefined, [4, 6], 'info', undefined, undefined],
     );
   });
 
