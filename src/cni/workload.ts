@@ -4,7 +4,7 @@
 import type { StoredResource } from '../datastore/types.js';
 import type { Datastore } from '../datastore/types.js';
 import { CalicoError } from '../api/errors.js';
-import { toCniError } from './errors.js';
+import { CniCode, CniError, toCniError } from './errors.js';
 import { workloadEndpointName, type PodInfo, type WepIdentifiers } from './identity.js';
 import type { NetConf } from './netconf.js';
 
@@ -48,7 +48,7 @@ export function buildWorkloadEndpoint(f: WorkloadFacts): StoredResource {
     mac: f.mac,
     ...(k8sPolicy && pod.ports.length > 0 ? { ports: pod.ports } : {}),
     ...(sa !== '' ? { serviceAccountName: sa } : {}),
-    ...(spoof !== undefined ? { allowSpoofedSourcePrefixes: JSON.parse(spoof) as unknown } : {}),
+    ...(spoof !== undefined ? { allowSpoofedSourcePrefixes: prefixList(spoof) } : {}),
   };
   return {
     apiVersion: API_VERSION,
@@ -56,6 +56,16 @@ export function buildWorkloadEndpoint(f: WorkloadFacts): StoredResource {
     metadata: { name: workloadEndpointName(ids), namespace: ids.namespace, ...(Object.keys(labels).length > 0 ? { labels } : {}) },
     spec,
   };
+}
+
+function prefixList(text: string): string[] {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+  } catch {
+    // Reported below.
+  }
+  throw new CniError(CniCode.invalidNetworkConfig, `error parsing cni.projectcalico.org/allowedSourcePrefixes: expected a JSON list of CIDRs, got ${text}`);
 }
 
 export function wepKey(ids: WepIdentifiers): { kind: string; namespace: string; name: string } {
