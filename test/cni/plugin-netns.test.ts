@@ -191,3 +191,30 @@ describe('idempotency', () => {
     assert.equal((await e.run('calico', cniEnv(e, 'DEL', 'newer2', c.path, { CNI_ARGS: args }), conf)).code, 0);
   });
 });
+
+describe('namespace paths and pod metadata', () => {
+  test('CNI_NETNS as /proc/PID/ns/net of a process in the container works for ADD and DEL', async () => {
+    const c = await e.container('procns');
+    const sleeper = e.lab.spawn(c.name, ['sleep', '60']);
+    const path = `/proc/${sleeper.pid ?? 0}/ns/net`;
+    const conf = JSON.stringify(calicoConf(e, '1.0.0'));
+    const env = cniEnv(e, 'ADD', 'proc1', path, { CNI_ARGS: podArgs('default', 'byproc') });
+    const add = await e.run('calico', env, conf);
+    assert.equal(add.code, 0, add.stdout + add.stderr);
+    assert.match(await e.lab.must(c.name, ['ip', '-o', 'addr', 'show', 'dev', 'eth0']), /inet 10\.77\.0\.\d+\/32/);
+    assert.equal((await e.run('calico', { ...env, CNI_COMMAND: 'DEL' }, conf)).code, 0);
+    assert.equal((await e.lab.exec(c.name, ['ip', 'link', 'show', 'eth0'])).code, 1);
+    sleeper.kill('SIGKILL');
+  });
+
+  test('runtimeConfig.pod gives the labels and service account when CNI_ARGS has none', async () => {
+    const c = await e.container('rtconf');
+    const conf = JSON.stringify(calicoConf(e, '1.0.0', { runtimeConfig: { pod: { labels: { role: 'db' }, serviceAccountName: 'db-sa' } } }));
+    const env = cniEnv(e, 'ADD', 'rt1', c.path, { CNI_ARGS: podArgs('data', 'db-0') });
+    assert.equal((await e.run('calico', env, conf)).code, 0);
+    const wep = await e.ds.get({ kind: 'WorkloadEndpoint', namespace: 'data', name: 'node--1-k8s-db--0-eth0' });
+    assert.equal(wep?.metadata.labels?.['role'], 'db');
+    assert.deepEqual((wep?.spec as { profiles: string[] }).profiles, ['kns.data', 'ksa.data.db-sa']);
+    assert.equal((await e.run('calico', { ...env, CNI_COMMAND: 'DEL' }, conf)).code, 0);
+  });
+});
