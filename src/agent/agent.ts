@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { CALC_KINDS, CalcGraph } from '../calc/index.js';
 import type { DataplaneUpdate } from '../calc/types.js';
 import type { Datastore, StoredResource, Watch, WatchEvent } from '../datastore/types.js';
+import { ClusterStats } from './cluster-stats.js';
 import type { AgentMetrics } from './metrics.js';
 import type { AgentStatus } from './status.js';
 
@@ -92,6 +93,7 @@ export class Agent {
   private refreshIntervalMs = -1;
   private relisting: Promise<void> | undefined;
   private lastStatusText = '';
+  private readonly cluster = new ClusterStats();
 
   constructor(private readonly opts: AgentOptions) {
     this.calc = this.newCalc();
@@ -237,6 +239,7 @@ export class Agent {
     }
     this.opts.metrics?.calcUpdateTime.observe((performance.now() - t) / 1000);
     this.opts.metrics?.calcUpdatesProcessed.inc({ type: 'list' }, resources.length);
+    this.cluster.reset(resources);
     this.calcDirty = true;
   }
 
@@ -256,6 +259,7 @@ export class Agent {
       this.calc.onUpdate(ev);
       this.opts.metrics?.calcUpdateTime.observe((performance.now() - t) / 1000);
       this.opts.metrics?.calcUpdatesProcessed.inc({ type: ev.type });
+      this.cluster.onEvent(ev);
       this.calcDirty = true;
     }
     this.scheduleApply(this.opts.applyIntervalMs);
@@ -345,6 +349,10 @@ export class Agent {
     m.activeLocalPolicies.set(s.activePolicies);
     m.activeLocalSelectors.set(s.activeIpSets);
     m.ipsetsCalico.set(s.activeIpSets);
+    const c = this.cluster.counts();
+    m.clusterWorkloadEndpoints.set(c.workloadEndpoints);
+    m.clusterHostEndpoints.set(c.hostEndpoints);
+    m.clusterHosts.set(c.hosts);
   }
 
   /**

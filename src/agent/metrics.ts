@@ -18,6 +18,9 @@ export class AgentMetrics {
   readonly ipsetsCalico: Gauge;
   readonly resyncState: Gauge;
   readonly resyncsStarted: Counter;
+  readonly clusterWorkloadEndpoints: Gauge;
+  readonly clusterHostEndpoints: Gauge;
+  readonly clusterHosts: Gauge;
   readonly programmedRevision: Gauge;
   readonly datastoreRevision: Gauge;
 
@@ -38,6 +41,9 @@ export class AgentMetrics {
     this.ipsetsCalico = new Gauge({ name: 'felix_ipsets_calico', help: 'Number of active Calico IP sets.', registers });
     this.resyncState = new Gauge({ name: 'felix_resync_state', help: 'Current datastore state (1 waiting for the datastore, 2 resync in progress, 3 in sync).', registers });
     this.resyncsStarted = new Counter({ name: 'felix_resyncs_started', help: 'Number of times Felix has started resyncing with the datastore.', registers });
+    this.clusterWorkloadEndpoints = new Gauge({ name: 'felix_cluster_num_workload_endpoints', help: 'Total number of workload endpoints cluster-wide.', registers });
+    this.clusterHostEndpoints = new Gauge({ name: 'felix_cluster_num_host_endpoints', help: 'Total number of host endpoints cluster-wide.', registers });
+    this.clusterHosts = new Gauge({ name: 'felix_cluster_num_hosts', help: 'Total number of Calico hosts in the cluster (hosts with endpoints).', registers });
     this.programmedRevision = new Gauge({ name: 'calico_node_programmed_revision', help: 'Datastore revision whose state is fully programmed in the dataplane.', registers });
     this.datastoreRevision = new Gauge({ name: 'calico_node_datastore_revision', help: 'Latest datastore revision the agent has received.', registers });
   }

@@ -92,6 +92,8 @@ describe('calico-node in a host namespace', () => {
     const { code, body } = await httpGet('/metrics', 9091);
     assert.equal(code, 200);
     assert.match(body, /^felix_active_local_endpoints 2$/m);
+    assert.match(body, /^felix_cluster_num_workload_endpoints 2$/m);
+    assert.match(body, /^felix_cluster_num_hosts 1$/m);
     for (const name of ['felix_int_dataplane_apply_time_seconds_count', 'felix_calc_graph_update_time_seconds_count', 'felix_resync_state', 'felix_int_dataplane_failures', 'felix_ipsets_calico']) {
       assert.match(body, new RegExp(`^${name}`, 'm'), name);
     }
