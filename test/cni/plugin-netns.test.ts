@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { workloadEndpointKind } from '../../src/api/kinds/workload-endpoint.js';
 import { calicoConf, cniEnv, podArgs, setUp, NODE, type Env } from './harness.js';
 
 let e: Env;
@@ -126,6 +127,10 @@ describe('the WorkloadEndpoint', () => {
       ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
       serviceAccountName: 'cart-sa',
     });
+    // What the plugin writes passes Calico's own validation of the kind.
+    const { uid: _u, creationTimestamp: _c, resourceVersion: _r, ...metadata } = wep.metadata;
+    const valid = workloadEndpointKind.validate({ ...wep, metadata });
+    assert.ok(valid.ok, JSON.stringify(valid));
     const del = await e.run('calico', cniEnv(e, 'DEL', 'wep1', c.path, { CNI_ARGS: args }), conf);
     assert.equal(del.code, 0, del.stdout);
   });
