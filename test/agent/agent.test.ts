@@ -115,6 +115,15 @@ describe('calico-node main loop', () => {
     assert.equal(dp.applies, applies, 'nothing to apply for an IPPool');
   });
 
+  it('advances past revisions the watch never delivers (etcd writes outside /calico/) after two idle probes', async () => {
+    const a = start();
+    await programmed(a, 0);
+    const real = ds.revision;
+    ds.revision = async () => (await real()) + 3;
+    await programmed(a, 3);
+    assert.equal(a.status().datastoreRevision, 3);
+  });
+
   it('lists again after resync-required and removes what was deleted meanwhile', async () => {
     await ds.create(nsProfile('default'));
     const gone = await ds.create(wep({ node: HOST, pod: 'gone', iface: 'caligone', ip: '10.1.0.9' }));
