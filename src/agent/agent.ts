@@ -361,6 +361,7 @@ export class Agent {
    * also advances past writes the watch never shows (an etcd revision spent
    * outside /calico/). A revision the watch has not delivered after two idle
    * probes with no event in between is taken as containing nothing for us.
+   * Not on sqlite: there every revision is a change-log row the watch delivers.
    */
   private async probe(): Promise<void> {
     if (this.stopped || this.relisting !== undefined || this.watch === undefined) return;
@@ -375,7 +376,7 @@ export class Agent {
     const idle = !this.applying && this.applyTimer === undefined && !this.calcDirty;
     if (rev <= this.receivedRevision || !idle) {
       this.stuckProbes = 0;
-    } else if (this.eventsSinceProbe === 0 && ++this.stuckProbes >= 2) {
+    } else if (this.opts.datastore.type !== 'sqlite' && this.eventsSinceProbe === 0 && ++this.stuckProbes >= 2) {
       this.receivedRevision = rev;
       this.stuckProbes = 0;
       this.scheduleApply(0);

@@ -115,13 +115,24 @@ describe('calico-node main loop', () => {
     assert.equal(dp.applies, applies, 'nothing to apply for an IPPool');
   });
 
-  it('advances past revisions the watch never delivers (etcd writes outside /calico/) after two idle probes', async () => {
+  it('on etcd, advances past revisions the watch never delivers (writes outside /calico/) after two idle probes', async () => {
+    ds.typeOverride = 'etcdv3';
     const a = start();
     await programmed(a, 0);
     const real = ds.revision;
     ds.revision = async () => (await real()) + 3;
     await programmed(a, 3);
     assert.equal(a.status().datastoreRevision, 3);
+  });
+
+  it('on sqlite, never takes a revision as programmed before the watch delivered it', async () => {
+    const a = start();
+    await programmed(a, 0);
+    const real = ds.revision;
+    ds.revision = async () => (await real()) + 3;
+    await until('the probe to see revision 3', () => a.status().datastoreRevision === 3);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(a.status().programmedRevision, 0);
   });
 
   it('lists again after resync-required and removes what was deleted meanwhile', async () => {

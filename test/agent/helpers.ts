@@ -113,8 +113,11 @@ export class ControlledDatastore implements Datastore {
 
   constructor(readonly inner: Datastore) {}
 
+  /** Set to pose as another backend. */
+  typeOverride: Datastore['type'] | undefined;
+
   get type(): Datastore['type'] {
-    return this.inner.type;
+    return this.typeOverride ?? this.inner.type;
   }
 
   holdLists(): void {
