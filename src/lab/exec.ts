@@ -2,7 +2,8 @@
 // daemons (calico-node, etcd, pod listeners) that outlive the command that
 // started them, each in the network namespace it belongs to.
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CalicoError } from '../api/errors.js';
 
@@ -77,14 +78,37 @@ const here = import.meta.url;
 /** True when this module runs from TypeScript sources (tests through tsx), false from dist/. */
 const fromSources = here.endsWith('.ts');
 
+function files(dir: string, ext: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(ext)).map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+let builtFresh: boolean | undefined;
+/** dist/ was built after the last change to any source file (CI builds first): starting from it saves tsx's compile time. */
+function distIsFresh(): boolean {
+  if (builtFresh === undefined) {
+    const srcDir = fileURLToPath(new URL('..', here));
+    const distDir = join(srcDir, '..', 'dist');
+    const built = files(distDir, '.js').map((f) => statSync(f).mtimeMs);
+    const sources = files(srcDir, '.ts').map((f) => statSync(f).mtimeMs);
+    builtFresh = built.length > 0 && Math.min(...built) >= Math.max(...sources);
+  }
+  return builtFresh;
+}
+
 /**
  * The node command line that runs one of our modules (`agent/main`,
- * `cni/calico-main`, …): the built file next to this one, or — when we run
- * from sources — the source file through tsx, so tests need no build.
+ * `cni/calico-main`, …): the built file next to this one; when we run from
+ * sources, the built file if dist/ is fresh, else the source through tsx, so
+ * tests need no build.
  */
 export function nodeModuleCommand(module: string): string[] {
-  const file = fileURLToPath(new URL(`../${module}${fromSources ? '.ts' : '.js'}`, here));
-  return fromSources ? [process.execPath, '--import', import.meta.resolve('tsx'), file] : [process.execPath, file];
+  if (!fromSources) return [process.execPath, fileURLToPath(new URL(`../${module}.js`, here))];
+  if (distIsFresh()) return [process.execPath, fileURLToPath(new URL(`../../dist/${module}.js`, here))];
+  return [process.execPath, '--import', import.meta.resolve('tsx'), fileURLToPath(new URL(`../${module}.ts`, here))];
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -13,6 +13,8 @@ import { mapLimit } from '../../src/lab/probe.js';
 import type { LabLocation, LabState, PodState, Protocol } from '../../src/lab/state.js';
 import { ctl, formatMatrix, matrices, sync, type Matrix, type PortProbe } from '../../src/lab/traffic.js';
 
+/** Short: a blocked cell costs the whole timeout, and `observe` probes a missed connection again with a long one. */
+const PROBE_TIMEOUT_MS = 1000;
 let counter = 0;
 const live = new Set<LabLocation>();
 process.once('exit', () => {
@@ -67,7 +69,7 @@ export async function startLab(options: { datastore?: DatastoreKind; pool?: stri
     apply: (resources) => (resources.length === 0 ? Promise.resolve() : ctlOk(['apply', '-f', '-'], yamlStream(resources))),
     remove: (resources) => (resources.length === 0 ? Promise.resolve() : ctlOk(['delete', '-f', '-'], yamlStream(resources))),
     sync: () => sync(state),
-    matrices: (probes, timeoutMs, only) => matrices(state, probes, { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(only === undefined ? {} : { only }) }),
+    matrices: (probes, timeoutMs = PROBE_TIMEOUT_MS, only) => matrices(state, probes, { timeoutMs, ...(only === undefined ? {} : { only }) }),
     async down() {
       await down(loc);
       rmSync(join(loc.dir, '..'), { recursive: true, force: true });
