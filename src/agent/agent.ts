@@ -324,6 +324,7 @@ export class Agent {
         this.opts.log.child({ component: 'dataplane' }).debug({ ms: Math.round(performance.now() - t), refresh, revision: target, result }, 'applied');
       }
       if (target > this.programmedRevision) this.programmedRevision = target;
+      if (this.failures > 0) this.opts.log.child({ component: 'dataplane' }).info({ failures: this.failures }, 'dataplane apply succeeded again');
       this.failures = 0;
       this.lastError = undefined;
     } catch (err) {

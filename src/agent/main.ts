@@ -101,6 +101,24 @@ const program = new Command('calico-node')
   .option('--health-port <port>', 'health port (FELIX_HEALTHPORT, default 9099; 0 = any free port)')
   .option('--metrics-port <port>', 'Prometheus port (FELIX_PROMETHEUSMETRICSPORT, default 9091; 0 = any free port)')
   .allowExcessArguments(false)
+  .addHelpText(
+    'after',
+    `
+Environment:
+  DATASTORE_TYPE, DATASTORE_PATH, ETCD_ENDPOINTS, ETCD_*   the datastore, as calicoctl reads it
+  FELIX_HEALTHENABLED, FELIX_HEALTHHOST, FELIX_HEALTHPORT  /liveness, /readiness, /status (127.0.0.1:9099)
+  FELIX_PROMETHEUSMETRICSENABLED, FELIX_PROMETHEUSMETRICSHOST, FELIX_PROMETHEUSMETRICSPORT   /metrics (127.0.0.1:9091)
+  FELIX_NFTABLESREFRESHINTERVAL (or FELIX_IPTABLESREFRESHINTERVAL)   seconds between dataplane read-backs
+                                                           (default: FelixConfiguration, else 90)
+  FELIX_IPV6SUPPORT                                        false: program IPv4 only
+  LOG_LEVEL or FELIX_LOGSEVERITYSCREEN                     trace, debug, info, warning, error, fatal, none
+  CALICO_NODE_STATUS_FILE                                  as --status-file
+  CALICO_NODE_APPLY_INTERVAL_MS                            least time between two applies (10)
+  CALICO_NODE_REVISION_PROBE_MS                            idle datastore revision probe period (200)
+
+Status: {ready, live, inSync, programmedRevision, datastoreRevision, ...} on GET /status and in the
+status file; every datastore change with revision <= programmedRevision is in force.`,
+  )
   .action(async (flags: Flags) => main(flags));
 
 try {
