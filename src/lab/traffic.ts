@@ -116,5 +116,5 @@ export function formatMatrix(m: Matrix): string {
   const pad = (s: string): string => s.padEnd(width);
   const lines = [[pad(''), ...cols.map(pad)].join(' ')];
   for (const from of ids) lines.push([pad(from), ...cols.map((to) => pad(m[from]?.[to] === undefined ? '-' : m[from]?.[to] === true ? '.' : 'X'))].join(' '));
-  return lines.join('\n');
+  return lines.map((l) => l.trimEnd()).join('\n');
 }
