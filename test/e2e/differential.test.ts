@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import type { Protocol } from '../../src/lab/state.js';
 import { observe, startLab, yamlStream, type TestLab } from './harness.js';
 import { labModel, modelAllows } from './model.js';
+import { smaller, type Policy } from './shrink.js';
 
 const API = 'projectcalico.org/v3';
 const PODS = [
@@ -27,12 +28,6 @@ const PROBES: readonly { protocol: Protocol; port: number }[] = [
 const CASES = Number(process.env['CALICO_DIFF_CASES'] ?? 6);
 
 type Rule = Record<string, unknown>;
-interface Policy {
-  readonly apiVersion: string;
-  readonly kind: 'NetworkPolicy' | 'GlobalNetworkPolicy';
-  readonly metadata: { readonly name: string; readonly namespace?: string };
-  readonly spec: { readonly ingress?: readonly Rule[]; readonly egress?: readonly Rule[]; readonly [k: string]: unknown };
-}
 
 const selector = fc.constantFrom('all()', "app == 'web'", "tier == 'be'", 'has(tier)', '!has(tier)', "app in {'api', 'db'}");
 const entity = fc.record(
@@ -84,22 +79,6 @@ const caseArb = fc.array(policyArb, { minLength: 1, maxLength: 4 }).map((ps) =>
       : { apiVersion: API, kind: 'NetworkPolicy', metadata: { name: `diff-${i}`, namespace: p.namespace }, spec };
   }),
 );
-
-/** Every smaller case: one policy fewer, or one rule fewer. */
-function smaller(c: readonly Policy[]): Policy[][] {
-  const out: Policy[][] = c.map((_, i) => c.filter((__, j) => j !== i)).filter((x) => x.length > 0);
-  c.forEach((p, i) => {
-    for (const dir of ['ingress', 'egress'] as const) {
-      (p.spec[dir] ?? []).forEach((_, r) => {
-        const rules = (p.spec[dir] ?? []).filter((__, k) => k !== r);
-        const { [dir]: _drop, ...rest } = p.spec;
-        const spec = rules.length > 0 ? { ...rest, [dir]: rules } : rest;
-        out.push(c.map((q, j) => (j === i ? { ...p, spec } : q)));
-      });
-    }
-  });
-  return out;
-}
 
 describe('differential: calico-node with real packets against the policy model', () => {
   let lab: TestLab | undefined;
