@@ -123,6 +123,7 @@ export async function up(loc: LabLocation, options: UpOptions): Promise<LabState
   if (labNamespaces(loc.name).length > 0) {
     throw new CalicoError('already-exists', `namespaces of a lab "${loc.name}" are left over (${labNamespaces(loc.name).join(', ')}); run "calico-lab down" first`);
   }
+  if (process.getuid?.() !== 0) throw new CalicoError('invalid-value', 'calico-lab up needs root: it makes network namespaces');
   const say = options.progress ?? ((): void => undefined);
   const pool = options.pool ?? DEFAULT_POOL;
   mkdirSync(join(loc.dir, 'logs'), { recursive: true });

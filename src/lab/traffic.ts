@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { CalicoError } from '../api/errors.js';
 import { waitForRevision } from '../agent/status.js';
 import { datastoreEnv, withDatastore } from './datastore.js';
-import { inNetns, nodeModuleCommand, run, type ExecResult } from './exec.js';
+import { inNetns, nodeModuleCommand, processAlive, run, type ExecResult } from './exec.js';
+import { logTail } from './lifecycle.js';
 import { parsePodRef } from './pods.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, mapLimit, probeFrom, type ProbeTarget } from './probe.js';
 import { listPods, readPod, type LabState, type PodState, type Protocol } from './state.js';
@@ -32,6 +33,10 @@ export function ctlInteractive(state: LabState, args: readonly string[]): Promis
 
 /** Returns once every agent has programmed everything the datastore held when called; the revision waited for. */
 export async function sync(state: LabState, timeoutMs = 60_000): Promise<number> {
+  // A dead agent would only show as a timeout; say so at once.
+  for (const h of state.hosts) {
+    if (!processAlive(h.agentPid)) throw new CalicoError('unavailable', `calico-node on ${h.name} is not running (pid ${h.agentPid}); its log:\n${logTail(h.logFile)}`);
+  }
   const revision = await withDatastore(state, (ds) => ds.revision());
   await Promise.all(state.hosts.map((h) => waitForRevision(h.statusFile, revision, { timeoutMs })));
   return revision;
