@@ -20,85 +20,70 @@ interface WriteFlags extends CrudFlags {
   readonly skipExists?: boolean;
 }
 
+/**
+ * How every report begins: a file that could not be read fails the command,
+ * and no resources at all fail with the reason or say so. True when that was
+ * the whole report.
+ */
+function nothingToReport(r: CommandResults): boolean {
+  if (r.fileInvalid) fail(`failed to execute command: ${r.err?.message ?? ''}`);
+  if (r.numResources > 0) return false;
+  if (r.err !== undefined) fail(r.err.message);
+  print('No resources specified\n');
+  return true;
+}
+
+function successLine(past: string, r: CommandResults): string {
+  const what = r.singleKind !== undefined ? `'${r.singleKind}' resource(s)` : 'resource(s)';
+  return `Successfully ${past} ${r.numHandled} ${what}\n`;
+}
+
+function partialLine(past: string, r: CommandResults): string {
+  const what = r.singleKind !== undefined ? `'${r.singleKind}' resources` : 'resources';
+  return `Partial success: ${past} the first ${r.numHandled} out of ${r.numResources} ${what}:\n`;
+}
+
+/** Not one resource written: the failure, worded by how many there were. */
+function failedAll(action: 'create' | 'apply' | 'validate' | 'replace', r: CommandResults, why: string): never {
+  if (r.numResources === 1) fail(`failed to ${action} '${r.singleKind ?? ''}' resource: ${why}`);
+  if (r.singleKind !== undefined) fail(`failed to ${action} any '${r.singleKind}' resources: ${why}`);
+  fail(`failed to ${action} any resources: ${why}`);
+}
+
 /** createOrApplyOrValidate's report: per-resource errors collected, the rest still written. */
 export function reportCreateApply(r: CommandResults, action: 'create' | 'apply' | 'validate'): void {
   const past = PAST[action];
-  const kind = r.singleKind;
-  if (r.fileInvalid) fail(`failed to execute command: ${r.err?.message ?? ''}`);
-  if (r.numResources === 0) {
-    if (r.err !== undefined) fail(r.err.message);
-    print('No resources specified\n');
-    return;
-  }
-  if (r.numHandled === 0) {
-    if (r.numResources === 1) fail(`failed to ${action} '${kind ?? ''}' resource: ${errorList(r.resErrs)}`);
-    if (kind !== undefined) fail(`failed to ${action} any '${kind}' resources: ${errorList(r.resErrs)}`);
-    fail(`failed to ${action} any resources: ${errorList(r.resErrs)}`);
-  }
+  if (nothingToReport(r)) return;
+  if (r.numHandled === 0) failedAll(action, r, errorList(r.resErrs));
   if (r.resErrs.length === 0) {
-    print(
-      kind !== undefined
-        ? `Successfully ${past} ${r.numHandled} '${kind}' resource(s)\n`
-        : `Successfully ${past} ${r.numHandled} resource(s)\n`,
-    );
+    print(successLine(past, r));
     return;
   }
   // calicoctl's arithmetic, kept as it is: the banner only when more succeeded than failed.
   if (r.numHandled - r.resErrs.length > 0) {
-    print(
-      kind !== undefined
-        ? `Partial success: ${past} the first ${r.numHandled} out of ${r.numResources} '${kind}' resources:\n`
-        : `Partial success: ${past} the first ${r.numHandled} out of ${r.numResources} resources:\n`,
-    );
+    print(partialLine(past, r));
   }
   fail(`hit error: ${errorList(r.resErrs)}`);
 }
 
 /** reportReplaceResults: replace stops at the first failure. */
 export function reportReplace(r: CommandResults): void {
-  const kind = r.singleKind;
   const why = r.err?.message ?? '';
-  if (r.fileInvalid) fail(`failed to execute command: ${why}`);
-  if (r.numResources === 0) {
-    if (r.err !== undefined) fail(why);
-    print('No resources specified\n');
-    return;
-  }
-  if (r.numHandled === 0) {
-    if (r.numResources === 1) fail(`failed to replace '${kind ?? ''}' resource: ${why}`);
-    if (kind !== undefined) fail(`failed to replace any '${kind}' resources: ${why}`);
-    fail(`failed to replace any resources: ${why}`);
-  }
+  if (nothingToReport(r)) return;
+  if (r.numHandled === 0) failedAll('replace', r, why);
   if (r.err === undefined) {
-    print(
-      kind !== undefined
-        ? `Successfully replaced ${r.numHandled} '${kind}' resource(s)\n`
-        : `Successfully replaced ${r.numHandled} resource(s)\n`,
-    );
+    print(successLine('replaced', r));
     return;
   }
-  print(
-    kind !== undefined
-      ? `Partial success: replaced the first ${r.numHandled} out of ${r.numResources} '${kind}' resources:\n`
-      : `Partial success: replaced the first ${r.numHandled} out of ${r.numResources} resources:\n`,
-  );
+  print(partialLine('replaced', r));
   fail(`hit error: ${why}`);
 }
 
 export function reportDelete(r: CommandResults): void {
   const kind = r.singleKind;
-  if (r.fileInvalid) fail(`failed to execute command: ${r.err?.message ?? ''}`);
-  if (r.numResources === 0) {
-    if (r.err !== undefined) fail(r.err.message);
-    print('No resources specified\n');
-    return;
-  }
+  if (nothingToReport(r)) return;
   if (r.err === undefined && r.numHandled > 0) {
-    print(
-      kind !== undefined
-        ? `Successfully deleted ${r.numHandled} '${kind}' resource(s)\n`
-        : `Successfully deleted ${r.numHandled} resource(s)\n`,
-    );
+    print(successLine('deleted', r));
   } else if (r.err !== undefined) {
     fail(`hit error: ${r.err.message}`);
   }
