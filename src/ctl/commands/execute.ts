@@ -158,6 +158,27 @@ export async function executeConfigCommand(
   };
 }
 
+/** Flags of the commands that act on the one resource KIND NAME names (label, patch). */
+export interface NamedResourceFlags {
+  readonly config?: string;
+  readonly namespace?: string;
+  readonly allowVersionMismatch?: boolean;
+}
+
+/** Reads the resource KIND NAME names, as `get` does; `each` acts on it in the same session. */
+export function executeOnNamed(
+  kind: string,
+  name: string,
+  flags: NamedResourceFlags,
+  each?: (client: ResourceClient, r: LoadedResource) => Promise<Fetched>,
+): Promise<CommandResults> {
+  return executeConfigCommand(
+    { kind, names: [name], config: flags.config, namespace: flags.namespace, allowVersionMismatch: flags.allowVersionMismatch === true },
+    'get',
+    each,
+  );
+}
+
 /** calicoctl's handleNamespace: the namespace a resource is acted on in, from the document, -n and -A. */
 function placeNamespace(r: LoadedResource, args: ExecArgs): LoadedResource {
   const allNs = args.allNamespaces === true;

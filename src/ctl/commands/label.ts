@@ -2,14 +2,11 @@
 // set, changed or removed, written back conditionally on the version read.
 import type { Command } from 'commander';
 import { addGlobalFlags, fail, print, runCommand } from './common.js';
-import { executeConfigCommand, updateResource } from './execute.js';
+import { executeOnNamed, updateResource, type NamedResourceFlags } from './execute.js';
 
-interface LabelFlags {
-  readonly config?: string;
-  readonly namespace?: string;
+interface LabelFlags extends NamedResourceFlags {
   readonly overwrite?: boolean;
   readonly remove?: boolean;
-  readonly allowVersionMismatch?: boolean;
 }
 
 export function registerLabelCommand(program: Command): void {
@@ -34,18 +31,7 @@ export function registerLabelCommand(program: Command): void {
         key = labelArg.slice(0, eq);
         value = labelArg.slice(eq + 1);
       }
-      const results = track(
-        await executeConfigCommand(
-          {
-            kind,
-            names: [name],
-            config: flags.config,
-            namespace: flags.namespace,
-            allowVersionMismatch: flags.allowVersionMismatch === true,
-          },
-          'get',
-        ),
-      );
+      const results = track(await executeOnNamed(kind, name, flags));
       if (results.fileInvalid) fail(`failed to execute command: ${results.err?.message ?? ''}`);
       if (results.err !== undefined) fail(`failed to get ${kind} ${name}, error ${results.err.message}`);
       const found = results.fetched[0];

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { StoredResource } from '../../datastore/types.js';
 import { addGlobalFlags, fail, print, runCommand } from './common.js';
 import { CtlError, validationErrorOf } from './errors.js';
-import { executeConfigCommand, type Fetched } from './execute.js';
+import { executeOnNamed, type Fetched, type NamedResourceFlags } from './execute.js';
 import type { CtlKind } from './kinds.js';
 import type { ResourceClient } from './resource-client.js';
 
@@ -97,30 +97,16 @@ export function registerPatchCommand(program: Command): void {
       .option('-p, --patch <patch>', 'Spec to use to patch the resource.')
       .option('-t, --type <type>', 'Format of patch type: strategic, json, or merge (calicoctl applies a strategic merge whatever the type).', 'strategic'),
   ).action(
-    async (
-      kind: string,
-      name: string,
-      flags: { config?: string; namespace?: string; patch?: string; allowVersionMismatch?: boolean },
-    ) =>
+    async (kind: string, name: string, flags: NamedResourceFlags & { readonly patch?: string }) =>
       runCommand(async (track) => {
         if (flags.patch === undefined) fail('required flag(s) "patch" not set');
         const patchText = flags.patch;
         const results = track(
-          await executeConfigCommand(
-            {
-              kind,
-              names: [name],
-              config: flags.config,
-              namespace: flags.namespace,
-              allowVersionMismatch: flags.allowVersionMismatch === true,
-            },
-            'get',
-            async (client, r): Promise<Fetched> => ({
-              type: 'item',
-              kind: r.kind,
-              resource: await patchResource(client, r.kind, r.resource, patchText),
-            }),
-          ),
+          await executeOnNamed(kind, name, flags, async (client, r): Promise<Fetched> => ({
+            type: 'item',
+            kind: r.kind,
+            resource: await patchResource(client, r.kind, r.resource, patchText),
+          })),
         );
         if (results.numResources === 0) fail(results.err?.message ?? 'no resources specified');
         if (results.err !== undefined) fail(`hit error: ${results.err.message}`);
