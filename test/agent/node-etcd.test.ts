@@ -8,8 +8,9 @@ import { waitForSync } from '../../src/agent/status.js';
 import { EtcdDatastore } from '../../src/datastore/etcd.js';
 import { startEtcd, type EtcdCluster } from '../helpers/etcd.js';
 import { NetnsLab } from '../helpers/netns.js';
-import { addPod, makeHost } from '../dataplane/pods.js';
-import { gnp, nsProfile, tempSqlite, until, wep, type TempSqlite } from './helpers.js';
+import { makeHost } from '../dataplane/pods.js';
+import { gnp, tempSqlite, until, type TempSqlite } from './helpers.js';
+import { podPair } from './pod-pair.js';
 import { killAll, startAgent, type AgentProcess } from './process.js';
 
 const NODE = 'node-e';
@@ -24,7 +25,6 @@ describe('calico-node on etcd, programming a namespace it does not run in', () =
   let statusFile = '';
   let host = '';
   let podA = '';
-  let podB = '';
   let agent: AgentProcess;
 
   before(async () => {
@@ -32,13 +32,7 @@ describe('calico-node on etcd, programming a namespace it does not run in', () =
     ds = await EtcdDatastore.open({ type: 'etcdv3', endpoints: etcd.endpoints });
     tmp = tempSqlite();
     statusFile = join(tmp.dir, 'status.json');
-    host = await makeHost(lab);
-    podA = await addPod(lab, host, 'podA', 'caliA', A_IP);
-    podB = await addPod(lab, host, 'podB', 'caliB', B_IP);
-    await lab.listen(podB, 80);
-    await ds.create(nsProfile('default'));
-    await ds.create(wep({ node: NODE, pod: 'a', iface: 'caliA', ip: A_IP, labels: { app: 'client' } }));
-    await ds.create(wep({ node: NODE, pod: 'b', iface: 'caliB', ip: B_IP, labels: { app: 'server' } }));
+    ({ host, podA } = await podPair(lab, ds, { node: NODE, aIp: A_IP, bIp: B_IP, ports: [80] }));
     agent = startAgent({
       args: ['--hostname', NODE, '--netns', host, '--status-file', statusFile, '--health-port', '0', '--metrics-port', '0'],
       env: { DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: etcd.endpoints.join(','), FELIX_IPV6SUPPORT: 'false' },

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { waitForSync } from '../../src/agent/status.js';
 import type { SqliteDatastore } from '../../src/datastore/sqlite.js';
 import { NetnsLab } from '../helpers/netns.js';
-import { addPod, makeHost } from '../dataplane/pods.js';
-import { gnp, nsProfile, tempSqlite, until, wep, type TempSqlite } from './helpers.js';
+import { gnp, tempSqlite, until, type TempSqlite } from './helpers.js';
+import { podPair } from './pod-pair.js';
 import { killAll, programmedBy, startAgent, type AgentProcess } from './process.js';
 
 const NODE = 'node-a';
@@ -43,14 +43,7 @@ describe('calico-node in a host namespace', () => {
     tmp = tempSqlite();
     ds = tmp.open();
     statusFile = join(tmp.dir, 'status.json');
-    host = await makeHost(lab);
-    podA = await addPod(lab, host, 'podA', 'caliA', A_IP);
-    podB = await addPod(lab, host, 'podB', 'caliB', B_IP);
-    await lab.listen(podB, 80);
-    await lab.listen(podB, 81);
-    await ds.create(nsProfile('default'));
-    await ds.create(wep({ node: NODE, pod: 'a', iface: 'caliA', ip: A_IP, labels: { app: 'client' } }));
-    await ds.create(wep({ node: NODE, pod: 'b', iface: 'caliB', ip: B_IP, labels: { app: 'server' } }));
+    ({ host, podA, podB } = await podPair(lab, ds, { node: NODE, aIp: A_IP, bIp: B_IP, ports: [80, 81] }));
     agent = launch();
   });
   after(async () => {
