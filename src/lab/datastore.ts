@@ -2,6 +2,8 @@
 // or an etcd inside the lab network reached through a ds-server child process
 // in that namespace (nothing of the lab is reachable from the root namespace).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CalicoError, type ErrorCode } from '../api/errors.js';
 import { openDatastore, type DatastoreConfig } from '../datastore/index.js';
@@ -19,6 +21,22 @@ export interface LabDatastore {
   delete(key: ResourceKey, resourceVersion?: string): Promise<StoredResource>;
   revision(): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * Writes the lab's own CalicoAPIConfig and returns its path. calicoctl and
+ * calico-node prefer /etc/calico/calicoctl.cfg over the environment when it
+ * exists (as upstream does), so lab processes are pointed at this file
+ * explicitly: a host's real Calico configuration must never receive lab writes.
+ */
+export function writeClientConfig(dir: string, config: DatastoreConfig): string {
+  const spec =
+    config.type === 'sqlite'
+      ? { datastoreType: 'sqlite', datastorePath: config.path }
+      : { datastoreType: 'etcdv3', etcdEndpoints: config.endpoints.join(',') };
+  const file = join(dir, 'calicoctl.cfg');
+  writeFileSync(file, `${JSON.stringify({ apiVersion: 'projectcalico.org/v3', kind: 'CalicoAPIConfig', metadata: {}, spec }, null, 2)}\n`);
+  return file;
 }
 
 /** The environment that points a Calico-TS process (calicoctl, calico-node, ds-server) at the datastore. */

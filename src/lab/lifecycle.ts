@@ -9,7 +9,7 @@ import { ipPoolDefaults } from '../api/kinds/ip-pool.js';
 import type { IPPoolSpec } from '../api/infra-types.js';
 import { readStatus } from '../agent/status.js';
 import type { DatastoreConfig } from '../datastore/config.js';
-import { datastoreEnv, withDatastore, type LabDatastore } from './datastore.js';
+import { datastoreEnv, withDatastore, writeClientConfig, type LabDatastore } from './datastore.js';
 import { inNetns, nodeModuleCommand, processAlive, run, sleep, spawnDaemon } from './exec.js';
 import { LAB_NETWORK, deleteNetns, labNamespaces, labNetnsName, makeHost, makeLabNetwork } from './network.js';
 import { netnsPrefix, readState, saveState, type HostState, type LabLocation, type LabState } from './state.js';
@@ -91,9 +91,10 @@ export function logTail(file: string, lines = 15): string {
   }
 }
 
-function startAgent(state: Pick<LabState, 'datastore'>, host: Omit<HostState, 'agentPid'>): number {
+function startAgent(state: Pick<LabState, 'datastore' | 'dir'>, host: Omit<HostState, 'agentPid'>): number {
+  const config = writeClientConfig(state.dir, state.datastore);
   return spawnDaemon(
-    inNetns(host.netns, [...nodeModuleCommand('agent/main'), '--hostname', host.name, '--status-file', host.statusFile]),
+    inNetns(host.netns, [...nodeModuleCommand('agent/main'), '--hostname', host.name, '--status-file', host.statusFile, '--config', config]),
     host.logFile,
     { ...datastoreEnv(state.datastore), NODENAME: host.name, LOG_LEVEL: process.env['CALICO_LAB_LOG_LEVEL'] ?? 'info' },
   );

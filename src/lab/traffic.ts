@@ -3,16 +3,33 @@
 import { spawn } from 'node:child_process';
 import { CalicoError } from '../api/errors.js';
 import { waitForRevision } from '../agent/status.js';
-import { datastoreEnv, withDatastore } from './datastore.js';
+import { datastoreEnv, withDatastore, writeClientConfig } from './datastore.js';
 import { inNetns, nodeModuleCommand, processAlive, run, type ExecResult } from './exec.js';
 import { logTail } from './lifecycle.js';
 import { parsePodRef } from './pods.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, mapLimit, probeFrom, type ProbeTarget } from './probe.js';
 import { listPods, readPod, type LabState, type PodState, type Protocol } from './state.js';
 
+/** calicoctl commands that read datastore settings, and how many words name the command. */
+const CONFIG_COMMANDS: Readonly<Record<string, number>> = {
+  create: 1, apply: 1, replace: 1, delete: 1, get: 1, patch: 1, label: 1, version: 1, ipam: 2, datastore: 3,
+};
+
+/**
+ * Points calicoctl at the lab's own config file unless the caller chose one:
+ * otherwise an /etc/calico/calicoctl.cfg on the machine would win over the
+ * lab's environment and receive the lab's writes.
+ */
+function withLabConfig(state: LabState, args: readonly string[]): readonly string[] {
+  const words = CONFIG_COMMANDS[args[0] ?? ''];
+  const chosen = args.some((a) => a === '-c' || a === '--config' || a.startsWith('--config=') || a === '-h' || a === '--help');
+  if (words === undefined || chosen || args.length < words) return args;
+  return [...args, '--config', writeClientConfig(state.dir, state.datastore)];
+}
+
 /** calicoctl's command line for this lab: in the lab network's namespace when the datastore is an etcd there. */
 function ctlArgv(state: LabState, args: readonly string[]): string[] {
-  const cmd = [...nodeModuleCommand('ctl/main'), ...args];
+  const cmd = [...nodeModuleCommand('ctl/main'), ...withLabConfig(state, args)];
   return state.datastore.type === 'etcdv3' ? inNetns(state.networkNetns, cmd) : cmd;
 }
 
