@@ -7,36 +7,15 @@
 // container side is entered through its CNI_NETNS path with nsenter. Sysctls
 // of the host side are written straight to /proc/sys/net, which is per network
 // namespace of the writing process.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { spawnCollect as exec, type ExecResult } from '../exec/collect.js';
 import { CniCode, CniError } from './errors.js';
 
 export const HOST_SIDE_MAC = 'ee:ee:ee:ee:ee:ee';
 /** EUI-64 link-local address of HOST_SIDE_MAC: the pod's IPv6 next hop. */
 export const HOST_SIDE_LINK_LOCAL = 'fe80::ecee:eeff:feee:eeee';
 export const GATEWAY_V4 = '169.254.1.1';
-
-interface ExecResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function exec(argv: readonly string[], stdin = ''): Promise<ExecResult> {
-  const [cmd, ...rest] = argv;
-  return new Promise((resolve) => {
-    const child = spawn(cmd ?? 'false', rest, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', (e) => resolve({ code: 127, stdout, stderr: e.message }));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin);
-  });
-}
 
 async function must(what: string, argv: readonly string[], stdin = ''): Promise<string> {
   const r = await exec(argv, stdin);

@@ -2,9 +2,9 @@
 // the binary found on CNI_PATH, the same environment with the command
 // replaced, the whole network configuration on stdin, its stderr passed
 // through, and its error result turned back into ours.
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { spawnCollect } from '../exec/collect.js';
 import { CniCode, CniError } from './errors.js';
 import { delegateArgs } from './identity.js';
 
@@ -34,15 +34,9 @@ export async function execPlugin(
   for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
   childEnv['CNI_COMMAND'] = command;
   childEnv['CNI_ARGS'] = delegateArgs(env['CNI_ARGS'] ?? '');
-  const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
-    const child = spawn(path, [], { env: childEnv, stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.on('error', (e) => resolve({ code: 127, stdout: JSON.stringify({ code: CniCode.ioFailure, msg: `failed to run ${path}: ${e.message}` }) }));
-    child.on('close', (c) => resolve({ code: c ?? 1, stdout: out }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin);
-  });
+  const { code, stdout, stderr } = await spawnCollect([path], stdin, { env: childEnv, stderr: 'inherit' });
+  // The plugin's stderr goes straight through, so anything here is why it could not be started.
+  if (stderr !== '') throw new CniError(CniCode.ioFailure, `${type} ${command} failed: failed to run ${path}: ${stderr}`);
   let parsed: unknown;
   try {
     parsed = stdout.trim() === '' ? undefined : JSON.parse(stdout);

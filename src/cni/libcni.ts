@@ -6,7 +6,7 @@
 // in reverse; GC runs every plugin and collects the errors. For labs and tests
 // that play the container runtime; a host simulated in a network namespace is
 // entered with `ip netns exec`.
-import { spawn } from 'node:child_process';
+import { spawnCollect } from '../exec/collect.js';
 import { findPlugin } from './delegate.js';
 import { CniCode, CniError } from './errors.js';
 
@@ -71,17 +71,7 @@ async function execOne(type: string, command: string, stdin: string, attachment:
       : { CNI_CONTAINERID: attachment.containerId, CNI_NETNS: attachment.netns, CNI_IFNAME: attachment.ifName, CNI_ARGS: attachment.args ?? '' }),
   };
   const argv = opts.hostNetns === undefined ? [path] : ['ip', 'netns', 'exec', opts.hostNetns, path];
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(argv[0] ?? path, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', (e) => resolve({ code: 127, stdout: '', stderr: e.message }));
-    child.on('close', (c) => resolve({ code: c ?? 1, stdout: out, stderr: err }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin);
-  });
+  const { code, stdout, stderr } = await spawnCollect(argv, stdin, { env });
   let parsed: unknown;
   try {
     parsed = stdout.trim() === '' ? undefined : JSON.parse(stdout);

@@ -1,35 +1,14 @@
 // The thin I/O shell: every kernel command the dataplane runs goes through a
 // Shell, so the pure parts are tested without a kernel and the real one runs
 // each command inside a chosen network namespace.
-import { spawn } from 'node:child_process';
 import { CalicoError } from '../api/errors.js';
+import { spawnCollect, type ExecResult } from '../exec/collect.js';
 
-export interface ExecResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type { ExecResult };
 
 export interface Shell {
   /** Runs argv (no shell interpretation), feeding `stdin` if given. Never throws for a non-zero exit. */
   exec(argv: readonly string[], stdin?: string): Promise<ExecResult>;
-}
-
-/** Spawns a process and collects its output. */
-export function spawnCollect(argv: readonly string[], stdin?: string): Promise<ExecResult> {
-  const [cmd, ...args] = argv;
-  if (cmd === undefined) return Promise.resolve({ code: 127, stdout: '', stderr: 'empty command' });
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => resolve({ code: 127, stdout: '', stderr: e.message }));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin ?? '');
-  });
 }
 
 /**

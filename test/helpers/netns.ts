@@ -4,27 +4,9 @@
 // nothing behind. Nothing here touches the root namespace: veths are created
 // inside a test namespace with their peer placed directly in another.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnCollect as run, type ExecResult } from '../../src/exec/collect.js';
 
-export interface ExecResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(argv: readonly string[], stdin?: string): Promise<ExecResult> {
-  const [cmd, ...args] = argv;
-  return new Promise((resolve) => {
-    const child = spawn(cmd ?? 'false', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', (e) => resolve({ code: 127, stdout, stderr: e.message }));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin ?? '');
-  });
-}
+export type { ExecResult };
 
 async function must(argv: readonly string[], stdin?: string): Promise<string> {
   const r = await run(argv, stdin);
