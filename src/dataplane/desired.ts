@@ -15,20 +15,10 @@ import {
 } from './names.js';
 import { staticChains } from './static-chains.js';
 import { hostChainNames, resolveHostEndpoints } from './host-endpoints.js';
-import { desiredChain, type DesiredChain, type DesiredFamily, type DesiredSet } from './state.js';
+import { Ownership, type OwnedChain, type OwnedEntry, type MutableFamily, type RenderScope } from './owners.js';
+import { desiredChain, type DesiredChain, type DesiredFamily } from './state.js';
 
-interface MutableFamily {
-  readonly family: ReturnType<typeof nftFamily>;
-  readonly chains: Map<string, DesiredChain>;
-  readonly sets: Map<string, DesiredSet>;
-  readonly maps: Map<string, Map<string, string>>;
-}
-
-export interface RenderScope {
-  readonly chains: Set<string>;
-  readonly sets: Set<string>;
-  readonly maps: Set<string>;
-}
+export type { RenderScope };
 
 const DIRS: readonly Direction[] = ['ingress', 'egress'];
 
@@ -41,9 +31,6 @@ function setRefs(rules: readonly ParsedRule[], into: Map<IpSetId, IpSetType>): v
   }
 }
 
-/** Owner of one map entry: which verdict map, which interface. */
-interface MapEntry { readonly map: string; readonly key: string }
-
 export class DesiredModel {
   private settings: DataplaneSettings = dataplaneSettings();
   private readonly ipsets = new Map<IpSetId, { type: IpSetType; members: Set<string> }>();
@@ -53,10 +40,7 @@ export class DesiredModel {
   private readonly heps = new Map<string, HostEndpointIntent>();
   private readonly dirty = { ipsets: new Set<IpSetId>(), policies: new Set<string>(), profiles: new Set<string>(), weps: new Set<string>(), heps: new Set<string>(), statics: true };
   /** What each object rendered last time, so its removal or change drops exactly that. */
-  private readonly ownedChains = new Map<string, string[]>();
-  private readonly ownedEntries = new Map<string, MapEntry[]>();
-  private readonly chainOwner = new Map<string, string>();
-  private readonly entryOwner = new Map<string, string>();
+  private readonly owners: Ownership;
   /** Sets that rules reference but the calc graph has not sent (yet): they exist empty. */
   private readonly placeholderSets = new Map<IpSetId, IpSetType>();
   /** Which policies and profiles reference each set, to re-render them when its nft set changes name. */
@@ -70,6 +54,7 @@ export class DesiredModel {
 
   constructor(readonly families: readonly IpFamily[] = [4, 6]) {
     this.fams = families.map((f) => ({ family: nftFamily(f), chains: new Map(), sets: new Map(), maps: new Map(Object.values(MAP).map((m) => [m, new Map()])) }));
+    this.owners = new Ownership(this.fams);
   }
 
   get inSync(): boolean {
@@ -165,7 +150,7 @@ export class DesiredModel {
   private markHepsDirty(): void {
     for (const id of this.heps.keys()) this.dirty.heps.add(id);
     // Removed HEPs are remembered through their owned chains.
-    for (const key of this.ownedChains.keys()) if (key.startsWith('hep:')) this.dirty.heps.add(key.slice(4));
+    for (const key of this.owners.chainOwners()) if (key.startsWith('hep:')) this.dirty.heps.add(key.slice(4));
     this.dirty.statics = true;
   }
 
@@ -187,11 +172,11 @@ export class DesiredModel {
     for (const id of this.dirty.ipsets) this.renderIpSet(id, scope);
     for (const key of this.dirty.policies) {
       const p = this.policies.get(key);
-      this.renderOwner(`pol:${key}`, scope, p === undefined ? [] : this.policyChains(key, p.id, p.policy));
+      this.owners.replace(`pol:${key}`, scope, p === undefined ? [] : this.policyChains(key, p.id, p.policy));
     }
     for (const key of this.dirty.profiles) {
       const p = this.profiles.get(key);
-      this.renderOwner(`prof:${key}`, scope, p === undefined ? [] : this.profileChains(key, p));
+      this.owners.replace(`prof:${key}`, scope, p === undefined ? [] : this.profileChains(key, p));
     }
     for (const id of this.dirty.weps) this.renderWorkload(id, scope);
     const hepChoice = this.resolveHostEndpoints();
@@ -267,40 +252,7 @@ export class DesiredModel {
     }
   }
 
-  /** Replaces what `owner` rendered before with `chains` ([name, rules-per-family]) in every family. */
-  private renderOwner(owner: string, scope: RenderScope, chains: readonly [string, (f: IpFamily) => DesiredChain][], entries: readonly [MapEntry, string][] = []): void {
-    // Two endpoints can name the same interface for a moment (a pod recreated under a new ID):
-    // whoever rendered a chain or map entry last owns it, and an earlier owner's removal leaves it.
-    for (const name of this.ownedChains.get(owner) ?? []) {
-      if (this.chainOwner.get(name) !== owner) continue;
-      for (const fam of this.fams) fam.chains.delete(name);
-      this.chainOwner.delete(name);
-      scope.chains.add(name);
-    }
-    for (const e of this.ownedEntries.get(owner) ?? []) {
-      const entryKey = `${e.map}|${e.key}`;
-      if (this.entryOwner.get(entryKey) !== owner) continue;
-      for (const fam of this.fams) fam.maps.get(e.map)?.delete(e.key);
-      this.entryOwner.delete(entryKey);
-      scope.maps.add(e.map);
-    }
-    for (const [name, render] of chains) {
-      for (const fam of this.fams) fam.chains.set(name, render(fam.family === 'ip' ? 4 : 6));
-      this.chainOwner.set(name, owner);
-      scope.chains.add(name);
-    }
-    for (const [e, verdict] of entries) {
-      for (const fam of this.fams) fam.maps.get(e.map)?.set(e.key, verdict);
-      this.entryOwner.set(`${e.map}|${e.key}`, owner);
-      scope.maps.add(e.map);
-    }
-    if (chains.length === 0) this.ownedChains.delete(owner);
-    else this.ownedChains.set(owner, chains.map(([n]) => n));
-    if (entries.length === 0) this.ownedEntries.delete(owner);
-    else this.ownedEntries.set(owner, entries.map(([e]) => e));
-  }
-
-  private policyChains(key: string, id: PolicyId, policy: ActivePolicy): [string, (f: IpFamily) => DesiredChain][] {
+  private policyChains(key: string, id: PolicyId, policy: ActivePolicy): OwnedChain[] {
     const logPrefix = expandLogPrefix(this.settings.logPrefix, { kind: key.slice(0, key.indexOf('/')), tier: policy.tier, ...(id.namespace === undefined ? {} : { namespace: id.namespace }), name: id.name });
     return DIRS.map((dir) => [
       policyChainName(key, dir),
@@ -308,7 +260,7 @@ export class DesiredModel {
     ]);
   }
 
-  private profileChains(key: string, profile: ActiveProfile): [string, (f: IpFamily) => DesiredChain][] {
+  private profileChains(key: string, profile: ActiveProfile): OwnedChain[] {
     const logPrefix = expandLogPrefix(this.settings.logPrefix, { kind: 'pro', tier: '', name: key });
     return DIRS.map((dir) => [
       profileChainName(key, dir),
@@ -331,12 +283,12 @@ export class DesiredModel {
   private renderWorkload(id: string, scope: RenderScope): void {
     const ep = this.weps.get(id);
     if (ep === undefined) {
-      this.renderOwner(`wep:${id}`, scope, []);
+      this.owners.replace(`wep:${id}`, scope, []);
       return;
     }
     const tw = workloadChainName(ep.interfaceName, 'ingress');
     const fw = workloadChainName(ep.interfaceName, 'egress');
-    this.renderOwner(`wep:${id}`, scope, [
+    this.owners.replace(`wep:${id}`, scope, [
       [tw, this.endpointChain('workload', 'ingress', ep.tiers, ep.profileIds)],
       [fw, this.endpointChain('workload', 'egress', ep.tiers, ep.profileIds)],
     ], [
@@ -368,11 +320,11 @@ export class DesiredModel {
     const hep = this.heps.get(id);
     const ifaces = hep === undefined ? [] : [...choice].filter(([, h]) => h === id).map(([iface]) => iface).sort();
     if (hep === undefined || ifaces.length === 0) {
-      this.renderOwner(`hep:${id}`, scope, []);
+      this.owners.replace(`hep:${id}`, scope, []);
       return;
     }
-    const chains: [string, (f: IpFamily) => DesiredChain][] = [];
-    const entries: [MapEntry, string][] = [];
+    const chains: OwnedChain[] = [];
+    const entries: OwnedEntry[] = [];
     for (const iface of ifaces) {
       const names = hostChainNames(iface);
       chains.push(
@@ -386,7 +338,7 @@ export class DesiredModel {
       );
       // The `*` endpoint is reached by the dispatch chains' fallback, not by map entries.
       if (iface === '*') continue;
-      const entry = (map: string, chain: string): [MapEntry, string] => [{ map, key: iface }, `goto ${chain}`];
+      const entry = (map: string, chain: string): OwnedEntry => [{ map, key: iface }, `goto ${chain}`];
       entries.push(
         entry(MAP.fromHepDispatch, names.fh), entry(MAP.toHepDispatch, names.th),
         entry(MAP.fromHepFwdDispatch, names.fhfw), entry(MAP.toHepFwdDispatch, names.thfw),
@@ -394,7 +346,7 @@ export class DesiredModel {
         entry(MAP.mangleFromHepDispatch, names.mangleFh),
       );
     }
-    this.renderOwner(`hep:${id}`, scope, chains, entries);
+    this.owners.replace(`hep:${id}`, scope, chains, entries);
   }
 
   private renderStatics(choice: Map<string, string>, scope: RenderScope): void {
