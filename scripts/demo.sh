@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 npm run build --silent
-node --import tsx scripts/demo.ts "${1:-examples}" || true
+node --import tsx scripts/demo.ts "${1:-examples}" || echo "(the static part failed with exit $?; the live part follows)"
 
 if [ "$(id -u)" != 0 ]; then
   echo
@@ -41,7 +41,7 @@ heading "TCP port 80 before any policy: rows are clients, columns servers (. con
 lab matrix --port 80 --protocol tcp
 
 heading "Policies: a security tier keeps tools out of shop; in shop, backend takes frontend only, db takes backend only"
-cat <<'YAML' | tee /dev/stderr | lab ctl apply -f -
+policies=$(cat <<'YAML'
 apiVersion: projectcalico.org/v3
 kind: Tier
 metadata:
@@ -91,6 +91,10 @@ spec:
     - podSelector:
         matchLabels: {role: backend}
 YAML
+)
+# Shown, then applied (not `tee /dev/stderr`, which truncates a redirected log).
+printf '%s\n' "$policies"
+printf '%s\n' "$policies" | lab ctl apply -f -
 lab sync
 
 heading "TCP port 80 after the policies (real packets, enforced by calico-node)"
