@@ -24,13 +24,17 @@ function specOf(r: StoredResource): Obj {
   return typeof r.spec === 'object' && r.spec !== null ? (r.spec as Obj) : {};
 }
 
-/** A Go `string` field: empty when unset. */
-const str =
+/** A Go value field, printed as its type's zero value when unset. */
+const valueOr =
+  (zero: string) =>
   (field: string): Cell =>
   (r) => {
     const v = specOf(r)[field];
-    return v === undefined || v === null ? '' : goValue(v);
+    return v === undefined || v === null ? zero : goValue(v);
   };
+
+/** A Go `string` field: empty when unset. */
+const str = valueOr('');
 
 /** A Go `bool` field: `false` when unset. */
 const bool =
@@ -39,12 +43,7 @@ const bool =
     specOf(r)[field] === true ? 'true' : 'false';
 
 /** A Go integer field: `0` when unset. */
-const int =
-  (field: string): Cell =>
-  (r) => {
-    const v = specOf(r)[field];
-    return v === undefined || v === null ? '0' : goValue(v);
-  };
+const int = valueOr('0');
 
 /** A Go pointer field: `<nil>` when unset. */
 const ptr =
