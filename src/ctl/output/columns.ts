@@ -110,14 +110,8 @@ const TABLES: Readonly<Record<string, TableSpec>> = {
     cells: {
       NAME,
       LOGSEVERITY: str('logSeverityScreen'),
-      MESHENABLED: (r) => {
-        const v = specOf(r)['nodeToNodeMeshEnabled'];
-        return v === undefined || v === null ? '-' : goValue(v);
-      },
-      ASNUMBER: (r) => {
-        const v = specOf(r)['asNumber'];
-        return v === undefined || v === null ? '-' : goValue(v);
-      },
+      MESHENABLED: valueOr('-')('nodeToNodeMeshEnabled'),
+      ASNUMBER: valueOr('-')('asNumber'),
     },
   },
   BGPFilter: {
