@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { CalicoError } from '../../api/errors.js';
 import { ExitCode } from '../run.js';
-import type { CommandResults } from './execute.js';
+import type { CommandResults, ExecArgs } from './execute.js';
 
 export interface CrudFlags {
   readonly filename?: string;
@@ -22,6 +22,18 @@ export function addCrudFlags(cmd: Command): Command {
     .option('--skip-empty', 'Do not error if any files or directory specified using -f or --filename contain no data.')
     .option('-c, --config <file>', 'Path to the file containing connection configuration in YAML or JSON format.')
     .option('-n, --namespace <namespace>', 'Namespace of the resource.');
+}
+
+/** What the file-or-KIND flags every resource command shares ask of executeConfigCommand. */
+export function crudArgs(flags: CrudFlags): ExecArgs {
+  return {
+    filename: flags.filename,
+    recursive: flags.recursive === true,
+    skipEmpty: flags.skipEmpty === true,
+    config: flags.config,
+    namespace: flags.namespace,
+    allowVersionMismatch: flags.allowVersionMismatch === true,
+  };
 }
 
 export function addGlobalFlags(cmd: Command): Command {

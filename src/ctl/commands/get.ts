@@ -3,7 +3,7 @@
 import { Option, type Command } from 'commander';
 import type { CellContext } from '../output/columns.js';
 import { buildPrinter, render } from '../output/printers.js';
-import { addCrudFlags, addGlobalFlags, fail, print, runCommand, type CrudFlags } from './common.js';
+import { addCrudFlags, addGlobalFlags, crudArgs, fail, print, runCommand, type CrudFlags } from './common.js';
 import { executeConfigCommand, stripClusterMetadata, type Fetched } from './execute.js';
 import type { ResourceClient } from './resource-client.js';
 
@@ -56,16 +56,11 @@ export function registerGetCommand(program: Command): void {
         const results = track(
           await executeConfigCommand(
             {
-              filename: flags.filename,
-              recursive: flags.recursive === true,
-              skipEmpty: flags.skipEmpty === true,
-              config: flags.config,
-              namespace: flags.namespace,
+              ...crudArgs(flags),
               allNamespaces,
               kind: flags.filename === undefined ? kind : undefined,
               names: flags.filename === undefined ? names : [],
               export: flags.export === true,
-              allowVersionMismatch: flags.allowVersionMismatch === true,
             },
             'get',
           ),

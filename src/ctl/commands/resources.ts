@@ -3,7 +3,7 @@
 // happened — `Successfully created 2 'GlobalNetworkPolicy' resource(s)`,
 // `Partial success: …`, `failed to create 'X' resource: [...]`.
 import type { Command } from 'commander';
-import { addCrudFlags, addGlobalFlags, fail, print, runCommand, type CrudFlags } from './common.js';
+import { addCrudFlags, addGlobalFlags, crudArgs, fail, print, runCommand, type CrudFlags } from './common.js';
 import { errorList } from './errors.js';
 import { executeConfigCommand, type Action, type CommandResults } from './execute.js';
 import { registerGetCommand } from './get.js';
@@ -98,16 +98,7 @@ export function reportDelete(r: CommandResults): void {
 }
 
 function execArgs(flags: WriteFlags & { skipNotExists?: boolean }) {
-  return {
-    filename: flags.filename,
-    recursive: flags.recursive === true,
-    skipEmpty: flags.skipEmpty === true,
-    config: flags.config,
-    namespace: flags.namespace,
-    skipExists: flags.skipExists === true,
-    skipNotExists: flags.skipNotExists === true,
-    allowVersionMismatch: flags.allowVersionMismatch === true,
-  };
+  return { ...crudArgs(flags), skipExists: flags.skipExists === true, skipNotExists: flags.skipNotExists === true };
 }
 
 function writeCommand(program: Command, name: 'create' | 'apply' | 'replace' | 'validate', description: string): Command {
