@@ -30,15 +30,11 @@ interface Store {
   readonly revision: number;
 }
 
-async function seed(resources: readonly StoredResource[]): Promise<Store> {
-  const tmp = tempSqlite();
+async function seed(tmp: TempSqlite, resources: readonly StoredResource[]): Promise<Store> {
   const ds = tmp.open();
   try {
     for (const r of resources) await ds.create(r);
     return { tmp, revision: await ds.revision() };
-  } catch (err) {
-    tmp.remove();
-    throw err;
   } finally {
     await ds.close();
   }
@@ -62,21 +58,22 @@ async function programmed(file: string, pid: number, revision: number, timeoutMs
 
 export const run: BenchModule['run'] = async (report) => {
   const lab = new NetnsLab('bthru');
-  const stores: Store[] = [];
+  const temps: TempSqlite[] = [];
+  const newTemp = (): TempSqlite => {
+    const t = tempSqlite();
+    temps.push(t);
+    return t;
+  };
   // NetnsLab removes its namespaces on SIGINT/SIGTERM via process.exit; the temp dirs go with them.
   const removeStores = (): void => {
-    for (const s of stores.splice(0)) s.tmp.remove();
+    for (const t of temps.splice(0)) t.remove();
   };
   process.once('exit', removeStores);
   try {
     const { withPolicy, withoutPolicy, policies } = clusters();
     report({ name: 'synthetic cluster', value: `${ENDPOINTS} endpoints (${LOCAL} on this host), ${policies} policies;`, unit: `pods ${CLIENT.ip} (${CLIENT.ns}) -> ${SERVER.ip}:${IPERF_PORT} (${SERVER.ns})` });
     const t0 = performance.now();
-    const policyStore = await seed(withPolicy);
-    stores.push(policyStore);
-    const noneStore = await seed(withoutPolicy);
-    stores.push(noneStore);
-    const store: Record<Case, Store> = { policy: policyStore, none: noneStore };
+    const store: Record<Case, Store> = { policy: await seed(newTemp(), withPolicy), none: await seed(newTemp(), withoutPolicy) };
     report({ name: 'seeding both datastores', value: round((performance.now() - t0) / 1000, 1), unit: 's' });
 
     const host = await makeHost(lab);
