@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(iproute2 nftables etcd-server bird2 conntrack iputils-ping netcat-openbsd procps python3 make g++ containernetworking-plugins iperf3)
+debs=(iproute2 nftables etcd-server bird2 conntrack iputils-ping netcat-openbsd procps python3 make g++ containernetworking-plugins iperf3 openssl)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
