@@ -16,6 +16,7 @@ import { CalicoError, formatFieldError } from '../api/errors.js';
 import { LinuxDataplane } from '../dataplane/index.js';
 import { loadDatastoreConfig, openDatastore, type Datastore } from '../datastore/index.js';
 import { Agent } from './agent.js';
+import { calicoVersion, ensureClusterInformation } from './cluster-info.js';
 import { LinuxDataplaneDriver } from './dataplane-driver.js';
 import { loadAgentConfig, type CliOptions } from './config.js';
 import { agentLogger } from './log.js';
@@ -90,6 +91,26 @@ async function main(flags: Flags): Promise<void> {
 
   log.info({ datastore: dsConfig.type, netns: config.netns ?? '(own)', families: config.families, refreshIntervalMs: config.refreshIntervalMs ?? 'FelixConfiguration' }, 'starting');
   agent.start();
+  void recordClusterInformation(datastore, log, () => stopping);
+}
+
+/**
+ * Writes this node's version and cluster type (CLUSTER_TYPE) into
+ * ClusterInformation, retrying in the background while the datastore is
+ * unreachable: programming policy must not wait for it.
+ */
+async function recordClusterInformation(datastore: Datastore, log: ReturnType<typeof agentLogger>, stopped: () => boolean): Promise<void> {
+  const version = calicoVersion();
+  for (let delayMs = 1000; !stopped(); delayMs = Math.min(delayMs * 2, 30_000)) {
+    try {
+      await ensureClusterInformation(datastore, version, process.env['CLUSTER_TYPE'] ?? '');
+      log.info({ calicoVersion: version }, 'ClusterInformation records this version');
+      return;
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot write ClusterInformation yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+    }
+  }
 }
 
 const program = new Command('calico-node')
