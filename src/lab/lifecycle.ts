@@ -11,7 +11,7 @@ import { readStatus } from '../agent/status.js';
 import type { DatastoreConfig } from '../datastore/config.js';
 import { datastoreEnv, withDatastore, writeClientConfig, type LabDatastore } from './datastore.js';
 import { inNetns, nodeModuleCommand, processAlive, run, sleep, spawnDaemon } from './exec.js';
-import { LAB_NETWORK, deleteNetns, labNamespaces, labNetnsName, makeHost, makeLabNetwork } from './network.js';
+import { LAB_NETWORK, deleteNetns, hostAddress, labNamespaces, labNetnsName, makeHost, makeLabNetwork } from './network.js';
 import { netnsPrefix, readState, saveState, type HostState, type LabLocation, type LabState } from './state.js';
 
 export type DatastoreKind = 'sqlite' | 'etcdv3';
@@ -69,7 +69,7 @@ async function createIfAbsent(ds: LabDatastore, resource: Parameters<LabDatastor
 }
 
 /** What calico-node and the Kubernetes side would have written before any pod starts. */
-async function seed(ds: LabDatastore, pool: string, hosts: readonly string[]): Promise<void> {
+async function seed(ds: LabDatastore, pool: string, hosts: readonly { readonly name: string; readonly address: string }[]): Promise<void> {
   await createIfAbsent(ds, {
     apiVersion: CALICO_API_VERSION,
     kind: 'ClusterInformation',
@@ -79,7 +79,14 @@ async function seed(ds: LabDatastore, pool: string, hosts: readonly string[]): P
   const spec: IPPoolSpec = ipPoolDefaults({ cidr: pool, natOutgoing: false } as IPPoolSpec);
   await createIfAbsent(ds, { apiVersion: CALICO_API_VERSION, kind: 'IPPool', metadata: { name: pool.includes(':') ? 'default-ipv6-ippool' : 'default-ipv4-ippool' }, spec });
   for (const h of hosts) {
-    await createIfAbsent(ds, { apiVersion: CALICO_API_VERSION, kind: 'Node', metadata: { name: h, labels: { 'kubernetes.io/hostname': h } }, spec: {} });
+    // The host's address, as the kubelet and calico-node's IP autodetection record it: the policy
+    // model needs it to know a workload's packets to that address go to its own host.
+    await createIfAbsent(ds, {
+      apiVersion: CALICO_API_VERSION,
+      kind: 'Node',
+      metadata: { name: h.name, labels: { 'kubernetes.io/hostname': h.name } },
+      spec: { addresses: [{ address: h.address, type: 'InternalIP' }], bgp: { ipv4Address: `${h.address}/${LAB_NETWORK.prefixLength}` } },
+    });
   }
 }
 
@@ -144,7 +151,7 @@ export async function up(loc: LabLocation, options: UpOptions): Promise<LabState
     const hostName = 'host-1';
     const base: LabState = { version: 1, name: loc.name, prefix, dir: loc.dir, datastore, ...(etcdPid === undefined ? {} : { etcdPid }), networkNetns, pool, hosts: [] };
     saveState(base);
-    await withDatastore(base, (ds) => seed(ds, pool, [hostName]));
+    await withDatastore(base, (ds) => seed(ds, pool, [{ name: hostName, address: hostAddress(0) }]));
     const hostNetns = labNetnsName(prefix, 'host1');
     say(`host ${hostName} in namespace ${hostNetns}`);
     const address = await makeHost(networkNetns, hostNetns, 0);

@@ -4,7 +4,8 @@
 // Not modelled (yet): Service matches in rules (they need EndpointSlices; such
 // rules never match and are reported), DNAT (flows are post-DNAT), conntrack
 // (every flow is a new connection), host-to-own-address traffic over lo,
-// addresses of hosts without a HostEndpoint (they count as outside addresses),
+// another node's addresses without a HostEndpoint (they count as outside
+// addresses; only a workload's own node is known from its Node resource),
 // which host endpoint forwarded traffic crosses (the flow names it: Flow.via),
 // IPVS and BPF-dataplane specifics.
 export { buildPolicyModel, PolicyModel, endpointKey, formatEndpointRef, formatPolicyId, type PolicySummary } from './model.js';

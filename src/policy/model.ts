@@ -4,6 +4,7 @@ import { CalicoError, fail, fieldError, ok, type Result } from '../api/errors.js
 import { formatIp, parseIp, type IpFamily, type ParsedIp } from '../api/net.js';
 import { compileResources, type CompiledPolicy, type CompiledResources, type CompiledTier, type EndpointInfo } from './compile.js';
 import { evaluateEndpoint, evaluateForward, planFor, type EndpointPlans, type HostFailsafes } from './evaluate.js';
+import { nodeAddresses } from './nodes.js';
 import { DEFAULT_FAILSAFE_INBOUND, DEFAULT_FAILSAFE_OUTBOUND, parseFailsafe } from './failsafe.js';
 import { protocolNumber, type AddressOwner, type PacketView } from './rules.js';
 import type {
@@ -77,6 +78,8 @@ export class PolicyModel {
   private readonly workloads = new Map<string, Map<string, EndpointInfo>>();
   private readonly hosts = new Map<string, EndpointInfo>();
   private readonly endpointOwnersByIp = new AddressMap<EndpointInfo[]>();
+  /** Node addresses → node names (an address two nodes claim is either's). */
+  private readonly nodesByIp = new AddressMap<string[]>();
   private readonly ownersCache = new AddressMap<readonly AddressOwner[]>();
   private readonly ingressPlans = new Map<EndpointInfo, EndpointPlans>();
   private readonly egressPlans = new Map<EndpointInfo, EndpointPlans>();
@@ -86,7 +89,16 @@ export class PolicyModel {
     resources: Iterable<PolicyResource>,
     private readonly options: PolicyModelOptions = {},
   ) {
-    this.compiled = compileResources(resources);
+    const all = [...resources];
+    this.compiled = compileResources(all);
+    for (const r of all) {
+      if (r.kind !== 'Node') continue;
+      for (const ip of nodeAddresses(r)) {
+        const names = this.nodesByIp.get(ip) ?? [];
+        names.push(r.metadata.name);
+        this.nodesByIp.set(ip, names);
+      }
+    }
     const warnings = [...this.compiled.warnings];
     const failsafes = (texts: readonly string[], option: string) =>
       texts.flatMap((t, i) => {
@@ -222,7 +234,16 @@ export class PolicyModel {
 
   private direction(direction: Direction, local: ResolvedPeer, remote: ResolvedPeer, pkt: PacketView): DirectionVerdict {
     const ep = local.endpoint;
-    if (ep === null) return notPoliced(direction, null, 'not-a-calico-endpoint');
+    if (ep === null) {
+      const from = remote.endpoint;
+      // Felix sends whatever a workload sends its own host — to any of the host's addresses — through
+      // DefaultEndpointToHostAction after the workload's egress, HostEndpoint or not.
+      if (direction === 'ingress' && from?.ref.kind === 'WorkloadEndpoint' && from.node !== undefined && local.ip !== null &&
+        (this.nodesByIp.get(local.ip)?.includes(from.node) ?? false)) {
+        return this.endpointToHost(direction, null);
+      }
+      return notPoliced(direction, null, 'not-a-calico-endpoint');
+    }
     const peer = remote.endpoint;
     if (peer === ep) return notPoliced(direction, ep, 'same-endpoint');
     const sameNode = peer !== null && peer.node !== undefined && peer.node === ep.node;
@@ -233,16 +254,20 @@ export class PolicyModel {
       return notPoliced(direction, ep, 'host-to-local-workload');
     }
     if (sameNode && ep.ref.kind === 'HostEndpoint' && peer.ref.kind === 'WorkloadEndpoint' && direction === 'ingress') {
-      const action = this.options.defaultEndpointToHostAction ?? 'Drop';
-      return {
-        direction,
-        endpoint: ep.ref,
-        action: action === 'Drop' ? 'deny' : 'allow',
-        decision: { by: 'endpoint-to-host-action', action },
-        trace: [],
-      };
+      return this.endpointToHost(direction, ep);
     }
     return evaluateEndpoint(ep, direction, this.planOf(ep, direction), this.compiled.profiles, pkt, this.failsafes);
+  }
+
+  private endpointToHost(direction: Direction, ep: EndpointInfo | null): DirectionVerdict {
+    const action = this.options.defaultEndpointToHostAction ?? 'Drop';
+    return {
+      direction,
+      endpoint: ep?.ref ?? null,
+      action: action === 'Drop' ? 'deny' : 'allow',
+      decision: { by: 'endpoint-to-host-action', action },
+      trace: [],
+    };
   }
 
   private readonly ipTexts = new AddressMap<string>();

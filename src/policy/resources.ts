@@ -15,6 +15,7 @@ const CALICO_KINDS: ReadonlySet<string> = new Set([
   'GlobalNetworkSet',
   'WorkloadEndpoint',
   'HostEndpoint',
+  'Node',
 ]);
 
 export function isPolicyResource(r: StoredResource): boolean {

@@ -2,6 +2,7 @@
 // flow) and what comes out (a verdict per direction with the reason for it).
 import type { FieldError } from '../api/errors.js';
 import type { IpFamily } from '../api/net.js';
+import type { Node } from '../api/infra-types.js';
 import type {
   GlobalNetworkPolicy,
   GlobalNetworkSet,
@@ -30,7 +31,9 @@ export type PolicyResource =
   | NetworkSet
   | GlobalNetworkSet
   | WorkloadEndpoint
-  | HostEndpoint;
+  | HostEndpoint
+  /** Read for its addresses only: a workload's packets to its own node's address are host traffic. */
+  | Node;
 
 export type Direction = 'ingress' | 'egress';
 
