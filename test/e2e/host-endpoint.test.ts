@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import type { FlowPeer } from '../../src/policy/index.js';
 import type { HostState, PodState } from '../../src/lab/state.js';
 import { startLab, type TestLab } from './harness.js';
-import { labModelWithNodes, listenOnHost, probePorts, type HostListener } from './host-helpers.js';
+import { listenOnHost, probePorts, type HostListener } from './host-helpers.js';
+import { labModel } from './model.js';
 
 const HOST_IP = '172.30.0.11';
 const GATEWAY_IP = '172.30.0.1';
@@ -98,7 +99,7 @@ describe('host endpoints with real packets (sqlite datastore)', () => {
           await l.remove(deleted);
         }
         await l.sync();
-        const m = await labModelWithNodes(l.state);
+        const m = await labModel(l.state);
         const wepName = m.endpoints.get(`${pod.namespace}/${pod.name}`) ?? '';
         const peerOf = (src: Source): FlowPeer =>
           src === 'pod' ? { endpoint: { kind: 'WorkloadEndpoint', namespace: pod.namespace, name: wepName } } : { ip: GATEWAY_IP };

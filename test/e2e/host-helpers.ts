@@ -6,10 +6,6 @@ import { join } from 'node:path';
 import { processAlive, sleep, spawnDaemon } from '../../src/lab/exec.js';
 import { probeFrom, serverCommand, type ProbeTarget } from '../../src/lab/probe.js';
 import type { HostState, LabState } from '../../src/lab/state.js';
-import { withDatastore } from '../../src/lab/datastore.js';
-import { buildPolicyModel, policyResourcesOf } from '../../src/policy/index.js';
-import type { StoredResource } from '../../src/datastore/types.js';
-import { labModel, type LabModel } from './model.js';
 
 export interface HostListener {
   readonly pid: number;
@@ -55,22 +51,4 @@ export async function probePorts(netns: string, ip: string, ports: readonly numb
     for (const [id, ok] of await probeFrom(netns, targets(again), 5000)) if (ok) out.set(Number(id), true);
   }
   return out;
-}
-
-/** The kinds labModel reads, and Node. */
-const MODEL_KINDS = ['Tier', 'GlobalNetworkPolicy', 'NetworkPolicy', 'KubernetesNetworkPolicy', 'Profile', 'WorkloadEndpoint', 'NetworkSet', 'GlobalNetworkSet', 'HostEndpoint', 'Node'];
-
-/**
- * labModel with the lab's Node resources among the inputs: only from its
- * Node does the model know 172.30.0.11 is host-1's own address, where every
- * packet a host-1 pod sends meets DefaultEndpointToHostAction.
- */
-export async function labModelWithNodes(state: LabState): Promise<LabModel> {
-  const { endpoints } = await labModel(state);
-  const stored: StoredResource[] = await withDatastore(state, async (ds) => {
-    const out: StoredResource[] = [];
-    for (const kind of MODEL_KINDS) out.push(...(await ds.list({ kind })).items);
-    return out;
-  });
-  return { model: buildPolicyModel(policyResourcesOf(stored)), endpoints };
 }

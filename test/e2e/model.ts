@@ -7,7 +7,9 @@ import type { LabState, PodState, Protocol } from '../../src/lab/state.js';
 import { buildPolicyModel, policyResourcesOf, type PolicyModel } from '../../src/policy/index.js';
 import type { StoredResource } from '../../src/datastore/types.js';
 
-const POLICY_KINDS = ['Tier', 'GlobalNetworkPolicy', 'NetworkPolicy', 'KubernetesNetworkPolicy', 'Profile', 'WorkloadEndpoint', 'NetworkSet', 'GlobalNetworkSet', 'HostEndpoint'];
+const POLICY_KINDS = ['Tier', 'GlobalNetworkPolicy', 'NetworkPolicy', 'KubernetesNetworkPolicy', 'Profile', 'WorkloadEndpoint', 'NetworkSet', 'GlobalNetworkSet', 'HostEndpoint', 'Node'];
+// Node: only from a Node does the model know an address is a host's own, where
+// every packet a pod of that host sends meets DefaultEndpointToHostAction.
 
 export interface LabModel {
   readonly model: PolicyModel;
