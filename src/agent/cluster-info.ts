@@ -3,18 +3,15 @@
 // Calico version, and the cluster types of every node merged, so that
 // `calicoctl version` reports the cluster's version.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { CalicoError } from '../api/errors.js';
 import { CALICO_API_VERSION } from '../api/meta.js';
+import { calicoTsVersion } from '../api/version.js';
 import type { Datastore, StoredResource } from '../datastore/types.js';
 
 const MAX_ATTEMPTS = 5;
 
-/** `v<package version>`, the version calico-node reports. */
-export function calicoVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return `v${pkg.version ?? '0.0.0'}`;
-}
+/** The version calico-node reports. */
+export const calicoVersion = calicoTsVersion;
 
 /** Upstream keeps every type any node declared, comma-separated, in first-seen order. */
 export function mergeClusterTypes(existing: string, added: string): string {

@@ -1,17 +1,11 @@
 // `calicoctl ipam check|release|show|split|configure`: the commander wiring;
 // what each does lives in src/ipam/commands.ts.
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import type { Datastore } from '../../datastore/types.js';
 import { check, configure, releaseFromReports, releaseIp, showBorrowed, showConfiguration, showIp, showUtilization, split } from '../../ipam/commands.js';
 import { openClient } from '../client.js';
 import { CalicoError } from '../../api/errors.js';
-
-function version(): string {
-  const url = new URL('../../../package.json', import.meta.url);
-  const pkg = JSON.parse(readFileSync(url, 'utf8')) as { version?: string };
-  return `v${pkg.version ?? 'unknown'}`;
-}
+import { calicoTsVersion as version } from '../../api/version.js';
 
 const out = (text: string): void => {
   process.stdout.write(text);

@@ -1,20 +1,11 @@
 // The client's version, and calicoctl's refusal to work against a cluster
 // running another Calico version (unless --allow-version-mismatch).
-import { readFileSync } from 'node:fs';
+import { calicoTsVersion } from '../../api/version.js';
 import { CtlError } from './errors.js';
 import type { ResourceClient } from './resource-client.js';
 
-let cached: string | undefined;
-
 /** `v` + package.json's version, as calicoctl's buildinfo.Version reads. */
-export function clientVersion(): string {
-  if (cached === undefined) {
-    const url = new URL('../../../package.json', import.meta.url);
-    const pkg = JSON.parse(readFileSync(url, 'utf8')) as { version?: string };
-    cached = `v${pkg.version ?? 'unknown'}`;
-  }
-  return cached;
-}
+export const clientVersion = calicoTsVersion;
 
 /** The version without `v` and without a `-suffix`: what calicoctl compares. */
 function comparable(v: string): string {
