@@ -24,6 +24,8 @@ export interface AgentDataplane {
   onUpdate(u: DataplaneUpdate): void;
   apply(): Promise<ApplyResult>;
   resync(): Promise<ApplyResult>;
+  /** Releases helper processes; the programmed state stays. */
+  close?(): void;
 }
 
 export interface ApplyResult {
@@ -132,6 +134,7 @@ export class Agent {
     }
     // Let an apply already in flight finish: a half-written transaction is nft's problem, but a dangling promise is ours.
     while (this.applying) await new Promise((r) => setTimeout(r, 5));
+    this.opts.dataplane.close?.();
     this.publish();
   }
 

@@ -31,6 +31,10 @@ export class LinuxDataplaneDriver implements AgentDataplane {
     return { nft, routes: await this.applyRoutes(true) };
   }
 
+  close(): void {
+    this.dp.close();
+  }
+
   private async applyRoutes(full: boolean): Promise<Awaited<ReturnType<LinuxDataplane['routes']['apply']>>> {
     this.routesDirty = true;
     const routes = full ? await this.dp.routes.resync() : await this.dp.routes.apply();

@@ -64,6 +64,11 @@ export class LinuxDataplane {
     return { nft, routes };
   }
 
+  /** Ends helper processes (the nft session); what is programmed stays. */
+  close(): void {
+    this.nft.close();
+  }
+
   async resync(): Promise<LinuxApplyStats> {
     const nft = await this.nft.resync();
     const routes = await this.routes.resync();

@@ -86,6 +86,11 @@ export class NftablesDataplane {
     return this.serialised(() => this.applyNow(true));
   }
 
+  /** Ends the long-lived nft session; the programmed state stays as it is. */
+  close(): void {
+    this.shell.close?.();
+  }
+
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.busy.then(fn, fn);
     this.busy = next.catch(() => undefined);
@@ -138,7 +143,8 @@ export class NftablesDataplane {
     });
     if (lines.length > 0) {
       const t = performance.now();
-      const r = await this.shell.exec(['nft', '-f', '-'], lines.join('\n') + '\n');
+      const script = lines.join('\n') + '\n';
+      const r = await (this.shell.nftTransaction?.(script) ?? this.shell.exec(['nft', '-f', '-'], script));
       nftMs += performance.now() - t;
       if (r.code !== 0) {
         // Unknown kernel state from here: the next apply reads back and diffs everything.

@@ -3,13 +3,28 @@
 // each command inside a chosen network namespace.
 import { CalicoError } from '../api/errors.js';
 import { spawnCollect, type ExecResult } from '../exec/collect.js';
+import { NftSession } from './nft-session.js';
 
 export type { ExecResult };
 
 export interface Shell {
   /** Runs argv (no shell interpretation), feeding `stdin` if given. Never throws for a non-zero exit. */
   exec(argv: readonly string[], stdin?: string): Promise<ExecResult>;
+  /**
+   * Runs an nft script (one command per line) as one transaction, answering
+   * as `nft -f -` would. Optional: without it the dataplane runs `nft -f -`.
+   */
+  nftTransaction?(script: string): Promise<ExecResult>;
+  /** Releases long-lived helpers (the nft session). */
+  close?(): void;
 }
+
+/**
+ * Scripts up to this size go through the long-lived nft session; bigger ones
+ * (a first programming, a resync) are rare, dominated by the kernel's work
+ * anyway, and would only bloat the session's line history.
+ */
+const SESSION_MAX_BYTES = 256 * 1024;
 
 /**
  * Runs commands inside network namespace `netns` (`ip netns exec`). With no
@@ -17,10 +32,27 @@ export interface Shell {
  * tests and benchmarks always name a namespace of their own.
  */
 export class NetnsShell implements Shell {
+  private session: NftSession | undefined;
+
   constructor(readonly netns: string | undefined) {}
 
   exec(argv: readonly string[], stdin?: string): Promise<ExecResult> {
-    return spawnCollect(this.netns === undefined ? argv : ['ip', 'netns', 'exec', this.netns, ...argv], stdin);
+    return spawnCollect(this.prefixed(argv), stdin);
+  }
+
+  nftTransaction(script: string): Promise<ExecResult> {
+    if (script.length > SESSION_MAX_BYTES) return this.exec(['nft', '-f', '-'], script);
+    this.session ??= new NftSession({ prefix: this.prefixed([]) });
+    return this.session.transaction(script);
+  }
+
+  close(): void {
+    this.session?.close();
+    this.session = undefined;
+  }
+
+  private prefixed(argv: readonly string[]): string[] {
+    return this.netns === undefined ? [...argv] : ['ip', 'netns', 'exec', this.netns, ...argv];
   }
 }
 
