@@ -1,6 +1,9 @@
 // IP set members → nft elements, and the config values the dataplane reads.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { formatCidr, parseCidr, type IpFamily } from '../../src/api/net.js';
+import { nftCidr } from '../../src/dataplane/rules.js';
 import { ipPortElement, netSetElements, setElements } from '../../src/dataplane/ipsets.js';
 import { dataplaneSettings, parseFailsafePorts } from '../../src/dataplane/config.js';
 import { ipSetName, lengthLimitedName, policyChainName } from '../../src/dataplane/names.js';
@@ -22,6 +25,33 @@ describe('net set elements', () => {
   it('keep only the table family, in canonical form', () => {
     assert.deepEqual(netSetElements(['10.0.0.1', 'fd00:0:0::1/128', 'FD00::/64'], 6), ['fd00::/64']);
   });
+});
+
+/** The definition, spelled out with the general parser: canonical, family filtered, /0 split, nested members dropped. */
+function referenceElements(members: readonly string[], family: IpFamily): string[] {
+  const bits = family === 4 ? 32 : 128;
+  const nets = members.flatMap((m) => {
+    const c = parseCidr(m);
+    if (c === null || c.family !== family) return [];
+    if (c.prefixLength > 0) return [c];
+    return [{ family, network: 0n, prefixLength: 1 }, { family, network: 1n << BigInt(bits - 1), prefixLength: 1 }];
+  });
+  const last = (c: { network: bigint; prefixLength: number }): bigint => c.network + (1n << BigInt(bits - c.prefixLength)) - 1n;
+  const kept = nets.filter((c, i) => !nets.some((o, j) => j !== i && o.network <= c.network && last(c) <= last(o) && (o.prefixLength < c.prefixLength || (o.prefixLength === c.prefixLength && j < i))));
+  return kept.sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : 0)).map((c) => nftCidr(formatCidr(c)));
+}
+
+describe('net set elements match their definition', () => {
+  const octet = fc.integer({ min: 0, max: 255 });
+  const v4 = fc.tuple(octet, octet, octet, octet, fc.option(fc.integer({ min: 0, max: 32 }))).map(([a, b, c, d, p]) => `${a}.${b}.${c}.${d}${p === null ? '' : `/${p}`}`);
+  // Few distinct networks so that nesting and duplicates are common.
+  const nested = fc.tuple(fc.constantFrom('10', '172', '192'), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.constantFrom(8, 16, 24, 30, 32)).map(([a, b, c, p]) => `${a}.${b}.${c}.${c * 4}/${p}`);
+  const odd = fc.constantFrom('010.0.0.1', '10.0.0.1/033', '256.0.0.1', '10.0.0.1/33', '::ffff:10.0.0.1', 'fd00::1/64', 'FD00::/63', '::/0', 'nonsense', '');
+  const members = fc.array(fc.oneof(v4, nested, odd), { maxLength: 40 });
+
+  it('for IPv4', () => fc.assert(fc.property(members, (m) => assert.deepEqual(netSetElements(m, 4), referenceElements(m, 4))), { numRuns: 500 }));
+  it('for IPv6', () => fc.assert(fc.property(members, (m) => assert.deepEqual(netSetElements(m, 6), referenceElements(m, 6))), { numRuns: 200 }));
+  it('for duplicates', () => assert.deepEqual(netSetElements(['10.0.0.4/32', '10.0.0.4', '10.0.0.0/30', '10.0.0.0/30'], 4), ['10.0.0.0/30', '10.0.0.4']));
 });
 
 describe('ip-and-port set elements', () => {
