@@ -144,6 +144,8 @@ export const run: BenchModule['run'] = async (report: (r: BenchResult) => void) 
       repaired = (await dp.resync()).chainsWritten;
     });
     report({ name: 'resync after one chain was flushed', value: round(resyncMs, 0), unit: `ms (${repaired} chain rewritten)` });
+    dp.close();
+    restarted.close();
   } finally {
     await lab.cleanup();
   }

@@ -57,7 +57,10 @@ describe('host endpoints in a network namespace', () => {
     dp = new NftablesDataplane({ netns: host });
     await program({ type: 'in-sync', revision: 1 });
   });
-  after(() => lab.cleanup());
+  after(async () => {
+    dp.close();
+    await lab.cleanup();
+  });
 
   it('an interface without a host endpoint is not policed', async () => {
     assert.equal(await lab.canConnect(client, HOST_IP, 8080, 2, 3), true);

@@ -39,7 +39,10 @@ describe('IPv6 workloads in a network namespace', () => {
       { type: 'in-sync', revision: 1 },
     );
   });
-  after(() => lab.cleanup());
+  after(async () => {
+    dp.close();
+    await lab.cleanup();
+  });
 
   it('routes the pods with our protocol and turns on IPv6 forwarding', async () => {
     const r = JSON.parse(await lab.must(host, ['ip', '-j', '-6', 'route', 'show', B6])) as { dev: string; protocol: string }[];

@@ -45,7 +45,10 @@ describe('nftables dataplane in a network namespace', () => {
     dp = new NftablesDataplane({ netns: host, families: [4] });
     routes = new RouteManager({ netns: host, families: [4] });
   });
-  after(() => lab.cleanup());
+  after(async () => {
+    dp.close();
+    await lab.cleanup();
+  });
 
   it('writes nothing before the first in-sync', async () => {
     feed(allowAllProfile, { type: 'workload-endpoint-update', endpoint: wep('caliA', [`${A_IP}/32`], { profileIds: ['kns.default'] }) });
