@@ -32,7 +32,7 @@ export interface CompiledPolicy {
   readonly id: PolicyId;
   readonly tier: string;
   readonly order: number;
-  /** Felix's tie-break string `name/namespace/kind` (policy_sorter.go PolKVLess). */
+  /** Felix's tie-break string `name/namespace/kind`, kind `Staged…` for a staged one (policy_sorter.go PolKVLess). */
   readonly sortKey: string;
   /** The rewritten selector Felix evaluates (policy.md §1.8). */
   readonly selector: string;
@@ -133,7 +133,7 @@ function compilePolicy(p: PolicyInput): CompiledPolicy {
     id: p.id,
     tier: p.spec.tier === undefined || p.spec.tier === '' ? 'default' : p.spec.tier,
     order: p.spec.order ?? Number.POSITIVE_INFINITY,
-    sortKey: `${p.id.name}/${p.id.namespace}/${p.id.kind}`,
+    sortKey: `${p.id.name}/${p.id.namespace}/${p.staged ? 'Staged' : ''}${p.id.kind}`,
     selector: sel.text,
     applies: sel.applies,
     ingress,

@@ -34,10 +34,11 @@ function warningText(w: unknown): string {
 type Converted = { readonly policy: NetworkPolicy | StagedNetworkPolicy; readonly warnings: readonly unknown[]; readonly ruleErrors?: readonly unknown[] };
 
 /**
- * In KDD mode Felix keys a converted policy as kind KubernetesNetworkPolicy
- * with the k8s name; the etcd-mode name `knp.default.<name>` is a Calico
- * NetworkPolicy. The key matters only for the ordering tie-break. Rules the
- * converter had to drop are reported with its warnings.
+ * Keyed as Felix keys a policy it reads from the Kubernetes API (KDD mode, as
+ * the calc graph does): kind KubernetesNetworkPolicy with the k8s name, not
+ * the converter's `knp.default.<name>` — the key is the ordering tie-break
+ * (policy_sorter.go PolKVLess). Rules the converter had to drop are reported
+ * with its warnings.
  */
 export function toCalicoPolicies(np: KubernetesNetworkPolicy | StagedKubernetesNetworkPolicy): ConvertedK8sPolicy {
   const staged = np.kind === 'StagedKubernetesNetworkPolicy';
@@ -46,12 +47,10 @@ export function toCalicoPolicies(np: KubernetesNetworkPolicy | StagedKubernetesN
   try {
     const converted: Converted = staged ? convertStagedKubernetesNetworkPolicy(np) : convertKubernetesNetworkPolicy(np);
     const { policy } = converted;
-    const name = policy.metadata.name;
-    const kind = name.startsWith('knp.default.') ? 'NetworkPolicy' : 'KubernetesNetworkPolicy';
     // The converter may name a dropped rule both as a warning and as a rule error.
     const notes = new Set([...converted.warnings, ...(converted.ruleErrors ?? [])].map(warningText));
     return {
-      id: { kind, namespace: policy.metadata.namespace ?? ns, name },
+      id: { kind: 'KubernetesNetworkPolicy', namespace: policy.metadata.namespace ?? ns, name: np.metadata.name },
       spec: policy.spec,
       staged,
       warnings: [...notes].map((text) => ({ ...fieldError('invalid-value', '', text), resource })),

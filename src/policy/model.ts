@@ -1,7 +1,8 @@
 // The reference policy model: built once from resources, then answers "what
 // happens to this flow, and why" as a pure function of them.
 import { CalicoError, fail, fieldError, ok, type Result } from '../api/errors.js';
-import { formatIp, parseIp, type IpFamily, type ParsedIp } from '../api/net.js';
+import { formatIp, parseIp, type ParsedIp } from '../api/net.js';
+import { AddressMap, addressFor, pickFamily, type ResolvedPeer } from './addresses.js';
 import { compileResources, type CompiledPolicy, type CompiledResources, type CompiledTier, type EndpointInfo } from './compile.js';
 import { evaluateEndpoint, evaluateForward, planFor, type EndpointPlans, type HostFailsafes } from './evaluate.js';
 import { nodeAddresses } from './nodes.js';
@@ -35,23 +36,6 @@ export function formatPolicyId(id: PolicyId): string {
   return id.namespace === '' ? `${short}:${id.name}` : `${short}:${id.namespace}/${id.name}`;
 }
 
-/** Maps keyed by address: IPv4 by its 32-bit number, IPv6 by its hex digits (hashing BigInts is slow). */
-class AddressMap<V> {
-  private readonly v4 = new Map<number, V>();
-  private readonly v6 = new Map<string, V>();
-  get(ip: ParsedIp): V | undefined {
-    return ip.family === 4 ? this.v4.get(Number(ip.value)) : this.v6.get(ip.value.toString(16));
-  }
-  set(ip: ParsedIp, v: V): void {
-    if (ip.family === 4) this.v4.set(Number(ip.value), v);
-    else this.v6.set(ip.value.toString(16), v);
-  }
-  clear(): void {
-    this.v4.clear();
-    this.v6.clear();
-  }
-}
-
 /** Caches keyed by peer address see arbitrary outside addresses; past this many, start over. */
 const ADDRESS_CACHE_LIMIT = 1 << 16;
 
@@ -65,10 +49,6 @@ export interface PolicySummary {
   readonly selector: string;
 }
 
-interface ResolvedPeer {
-  readonly endpoint: EndpointInfo | null;
-  readonly ip: ParsedIp | null;
-}
 
 export class PolicyModel {
   readonly warnings: readonly ModelWarning[];
@@ -311,7 +291,7 @@ export class PolicyModel {
     return owners;
   }
 
-  private resolvePeer(peer: FlowPeer, path: string): Result<{ endpoint: EndpointInfo | null; ip: ParsedIp | null }> {
+  private resolvePeer(peer: FlowPeer, path: string): Result<ResolvedPeer> {
     if ('endpoint' in peer) {
       const ep = this.lookup(peer.endpoint);
       if (ep === undefined) {
@@ -376,26 +356,6 @@ export class PolicyModel {
 
 function notPoliced(direction: Direction, ep: EndpointInfo | null, reason: NotPolicedReason): DirectionVerdict {
   return { direction, endpoint: ep?.ref ?? null, action: 'allow', decision: { by: 'not-policed', reason }, trace: [] };
-}
-
-/** The flow's own address for this side, else the endpoint's first address of the family. */
-function addressFor(p: { endpoint: EndpointInfo | null; ip: ParsedIp | null }, family: IpFamily): ParsedIp | undefined {
-  if (p.ip !== null) return p.ip;
-  for (const x of p.endpoint?.ips ?? []) if (x.family === family) return x;
-  return undefined;
-}
-
-function hasFamily(p: { endpoint: EndpointInfo | null; ip: ParsedIp | null }, f: IpFamily): boolean {
-  if (p.ip !== null) return p.ip.family === f;
-  for (const x of p.endpoint?.ips ?? []) if (x.family === f) return true;
-  return false;
-}
-
-/** IPv4 when both sides can use it, else IPv6. */
-function pickFamily(a: { endpoint: EndpointInfo | null; ip: ParsedIp | null }, b: { endpoint: EndpointInfo | null; ip: ParsedIp | null }): IpFamily | null {
-  if (hasFamily(a, 4) && hasFamily(b, 4)) return 4;
-  if (hasFamily(a, 6) && hasFamily(b, 6)) return 6;
-  return null;
 }
 
 /** Compiles resources (selectors parsed once) into a model that evaluates flows. */

@@ -135,8 +135,6 @@ function build(c: Cluster): StoredResource[] {
 }
 
 function idString(id: PolicyId): string {
-  // The model names converted Kubernetes policies as kube-controllers writes them (etcd mode); Felix keys them by their own name.
-  if (id.kind === 'NetworkPolicy' && id.name.startsWith('knp.default.')) return `knp/${id.namespace}/${id.name.slice('knp.default.'.length)}`;
   const short = id.kind === 'GlobalNetworkPolicy' ? 'gnp' : id.kind === 'KubernetesNetworkPolicy' ? 'knp' : 'np';
   return id.namespace === '' ? `${short}/${id.name}` : `${short}/${id.namespace}/${id.name}`;
 }

@@ -4,6 +4,10 @@
 // and prints the smallest reproducing case, found by removing policies and
 // rules one at a time while the difference persists (each try with real
 // packets). The seed is printed; CALICO_DIFF_SEED replays one.
+// Kubernetes NetworkPolicies (order 1000) mix with Calico policies of order
+// 1000 and names from a small shared pool, so equal-order ties across kinds
+// and namespaces are common: their order is Felix's name/namespace/kind
+// tie-break, which both sides must apply alike.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -56,29 +60,72 @@ const ruleArb = fc
       ...(Object.keys(dst).length > 0 ? { destination: dst } : {}),
     };
   });
+const K8S_API = 'networking.k8s.io/v1';
+/** 'c' sorts before a k8s policy's `knp.default.` name but after 'a': a pool where the tie-break shows. */
+const nameArb = fc.constantFrom('a', 'c', 'x');
 const policyArb = fc.record({
   global: fc.boolean(),
+  name: nameArb,
   namespace: fc.constantFrom('n1', 'n2'),
-  order: fc.constantFrom(undefined, 10, 20, 30),
+  order: fc.constantFrom(undefined, 10, 1000, 1000),
   selector,
   ingress: fc.array(ruleArb, { maxLength: 3 }),
   egress: fc.array(ruleArb, { maxLength: 2 }),
   types: fc.constantFrom(undefined, ['Ingress'], ['Egress'], ['Ingress', 'Egress']),
 });
-const caseArb = fc.array(policyArb, { minLength: 1, maxLength: 4 }).map((ps) =>
-  ps.map((p, i): Policy => {
-    const spec = {
-      selector: p.selector,
-      ...(p.order === undefined ? {} : { order: p.order }),
-      ...(p.types === undefined ? {} : { types: p.types }),
-      ...(p.ingress.length > 0 ? { ingress: p.ingress } : {}),
-      ...(p.egress.length > 0 ? { egress: p.egress } : {}),
-    };
-    return p.global
-      ? { apiVersion: API, kind: 'GlobalNetworkPolicy', metadata: { name: `diff-${i}` }, spec }
-      : { apiVersion: API, kind: 'NetworkPolicy', metadata: { name: `diff-${i}`, namespace: p.namespace }, spec };
-  }),
+const k8sPeer = fc.oneof(
+  fc.record({ podSelector: fc.constantFrom({}, { matchLabels: { app: 'web' } }, { matchLabels: { tier: 'be' } }) }),
+  fc.record({ namespaceSelector: fc.constantFrom({}, { matchLabels: { team: 'a' } }) }),
+  fc.record({ ipBlock: fc.constantFrom({ cidr: '10.60.1.0/24' }, { cidr: '10.60.0.0/16', except: ['10.60.2.0/24'] }) }),
 );
+const k8sRuleArb = fc.record({
+  peers: fc.option(fc.array(k8sPeer, { minLength: 1, maxLength: 2 }), { nil: undefined }),
+  ports: fc.constantFrom(undefined, [{ protocol: 'TCP', port: 80 }], [{ protocol: 'TCP', port: 'http' }], [{ protocol: 'UDP', port: 81 }], [{ port: 81 }]),
+});
+const k8sPolicyArb = fc.record({
+  name: nameArb,
+  namespace: fc.constantFrom('n1', 'n2'),
+  podSelector: fc.constantFrom({}, { matchLabels: { app: 'web' } }, { matchLabels: { tier: 'be' } }),
+  ingress: fc.array(k8sRuleArb, { maxLength: 2 }),
+  egress: fc.array(k8sRuleArb, { maxLength: 2 }),
+  policyTypes: fc.constantFrom(undefined, ['Ingress'], ['Egress'], ['Ingress', 'Egress']),
+});
+
+function calicoPolicy(p: typeof policyArb extends fc.Arbitrary<infer T> ? T : never): Policy {
+  const spec = {
+    selector: p.selector,
+    ...(p.order === undefined ? {} : { order: p.order }),
+    ...(p.types === undefined ? {} : { types: p.types }),
+    ...(p.ingress.length > 0 ? { ingress: p.ingress } : {}),
+    ...(p.egress.length > 0 ? { egress: p.egress } : {}),
+  };
+  return p.global
+    ? { apiVersion: API, kind: 'GlobalNetworkPolicy', metadata: { name: p.name }, spec }
+    : { apiVersion: API, kind: 'NetworkPolicy', metadata: { name: p.name, namespace: p.namespace }, spec };
+}
+
+function k8sPolicy(p: typeof k8sPolicyArb extends fc.Arbitrary<infer T> ? T : never): Policy {
+  const rules = (rs: typeof p.ingress, peerKey: 'from' | 'to'): Rule[] =>
+    rs.map((r) => ({ ...(r.peers === undefined ? {} : { [peerKey]: r.peers }), ...(r.ports === undefined ? {} : { ports: r.ports }) }));
+  const spec = {
+    podSelector: p.podSelector,
+    ...(p.policyTypes === undefined ? {} : { policyTypes: p.policyTypes }),
+    ...(p.ingress.length > 0 ? { ingress: rules(p.ingress, 'from') } : {}),
+    ...(p.egress.length > 0 ? { egress: rules(p.egress, 'to') } : {}),
+  };
+  return { apiVersion: K8S_API, kind: 'NetworkPolicy', metadata: { name: p.name, namespace: p.namespace }, spec };
+}
+
+/** Where the datastore keeps a policy: a second policy with the same key would replace the first. */
+const storeKey = (p: Policy): string => `${p.apiVersion}/${p.kind}/${p.metadata.namespace ?? ''}/${p.metadata.name}`;
+
+const caseArb = fc
+  .tuple(fc.array(policyArb, { maxLength: 4 }), fc.array(k8sPolicyArb, { maxLength: 2 }))
+  .map(([calico, k8s]) => {
+    const all = [...calico.map(calicoPolicy), ...k8s.map(k8sPolicy)];
+    return all.filter((p, i) => all.findIndex((q) => storeKey(q) === storeKey(p)) === i);
+  })
+  .filter((c) => c.length > 0);
 
 describe('differential: calico-node with real packets against the policy model', () => {
   let lab: TestLab | undefined;

@@ -44,7 +44,7 @@ describe('example manifests', () => {
     { from: 'api', to: 'db', port: 5432, want: 'allow: tier default, np:payments/db rule 0: Allow' },
     { from: 'cart', to: 'db', port: 5432, want: 'deny: end of tier default: Deny' },
     { from: 'threat', to: 'frontend', port: 80, want: 'deny: tier security, gnp:security.block-threats rule 0: Deny' },
-    { from: 'internet', to: 'frontend', port: 80, want: 'allow: tier default, np:shop/knp.default.allow-web rule 0: Allow' },
+    { from: 'internet', to: 'frontend', port: 80, want: 'allow: tier default, knp:shop/allow-web rule 0: Allow' },
     { from: 'internet', to: 'frontend', port: 81, want: 'deny: end of tier default: Deny' },
     { from: 'prometheus', to: 'node2', port: 9100, want: 'allow: tier security, gnp:security.host-protect rule 0: Allow' },
     { from: 'internet', to: 'node2', port: 9100, want: 'deny: tier security, gnp:security.host-protect rule 1: Deny' },

@@ -12,6 +12,7 @@ import type {
   Profile,
   ProfileSpec,
   StagedGlobalNetworkPolicy,
+  StagedNetworkPolicy,
   Tier,
   WorkloadEndpoint,
   WorkloadEndpointPort,
@@ -34,6 +35,10 @@ export function gnp(name: string, spec: GlobalNetworkPolicySpec): GlobalNetworkP
 
 export function stagedGnp(name: string, spec: GlobalNetworkPolicySpec): StagedGlobalNetworkPolicy {
   return { apiVersion: CALICO_API_VERSION, kind: 'StagedGlobalNetworkPolicy', metadata: { name }, spec };
+}
+
+export function stagedNp(namespace: string, name: string, spec: NetworkPolicySpec): StagedNetworkPolicy {
+  return { apiVersion: CALICO_API_VERSION, kind: 'StagedNetworkPolicy', metadata: { name, namespace }, spec };
 }
 
 export function np(namespace: string, name: string, spec: NetworkPolicySpec): NetworkPolicy {

@@ -63,7 +63,7 @@ describe('Kubernetes policy inputs beyond the e2e tables', () => {
       spec: { podSelector: {}, policyTypes: ['Ingress' as const] },
     };
     const model = buildPolicyModel([...clusterResources(), staged]);
-    assert.deepEqual(model.policies().map((p) => [p.id.name, p.staged]), [['knp.default.lockdown', true]]);
+    assert.deepEqual(model.policies().map((p) => [p.id.name, p.staged]), [['lockdown', true]]);
     assert.equal(model.evaluate({ source: yb, destination: xa, protocol: 'TCP', dstPort: 80 }).action, 'allow');
   });
   it('a rule the converter drops is reported, and the rest of the policy stands', () => {
