@@ -3,7 +3,8 @@
 import type { IpFamily } from '../api/net.js';
 import type { ParsedRule, TierInfo } from '../calc/types.js';
 import type { DataplaneSettings } from './config.js';
-import { CHAIN, clearMask, hex, policyChainName, profileChainName, type Direction } from './names.js';
+import { CHAIN, clearMask, hex, policyChainName, policyGroupChainName, profileChainName, type Direction } from './names.js';
+import { groupPolicies, type PolicyGroup } from './policy-groups.js';
 import { renderRule, type NftRule, type RuleContext } from './rules.js';
 
 
@@ -78,10 +79,17 @@ export interface EndpointChainInput {
   readonly hasProfileChain: (profileId: string) => boolean;
 }
 
-/** The endpoint chain template of policy.md §6.3. */
-export function renderEndpointChain(input: EndpointChainInput): NftRule[] {
+export interface EndpointChain {
+  readonly rules: NftRule[];
+  /** The policy groups the chain jumps to: their chains must exist alongside it. */
+  readonly groups: PolicyGroup[];
+}
+
+/** The endpoint chain template of policy.md §6.3, with runs of policies jumped to through their group chain (policy-groups.ts). */
+export function renderEndpointChain(input: EndpointChainInput): EndpointChain {
   const { kind, dir, settings } = input;
   const rules: NftRule[] = [];
+  const groups: PolicyGroup[] = [];
   const MARK = settings.marks;
   const ACCEPT = hex(MARK.accept);
   const PASS = hex(MARK.pass);
@@ -110,9 +118,11 @@ export function renderEndpointChain(input: EndpointChainInput): NftRule[] {
     if (active.length === 0) continue;
     anyTier = true;
     rules.push({ body: `counter meta mark set meta mark & ${clearMask(MARK.pass)}`, comment: `Start of tier ${tier.name}` });
-    for (const id of active) {
-      if (!input.hasPolicyChain(id)) continue;
-      rules.push({ body: `meta mark & ${PASS} == 0 counter jump ${policyChainName(id, dir)}` });
+    for (const run of groupPolicies(active.filter((id) => input.hasPolicyChain(id)))) {
+      const [only] = run;
+      if (run.length > 1) groups.push({ dir, policyIds: run });
+      const target = run.length === 1 && only !== undefined ? policyChainName(only, dir) : policyGroupChainName(dir, run);
+      rules.push({ body: `meta mark & ${PASS} == 0 counter jump ${target}` });
       rules.push({
         body: `meta mark & ${ACCEPT} == ${ACCEPT} counter ${untracked ? 'notrack ' : ''}return`,
         comment: 'Return if policy accepted',
@@ -138,5 +148,5 @@ export function renderEndpointChain(input: EndpointChainInput): NftRule[] {
     }
     rules.push({ body: `counter ${deny}`, comment: 'Drop if no profiles matched' });
   }
-  return rules;
+  return { rules, groups };
 }

@@ -17,6 +17,7 @@ import { staticChains } from './static-chains.js';
 import { hostChainNames, resolveHostEndpoints } from './host-endpoints.js';
 import { Ownership, type OwnedChain, type OwnedEntry, type MutableFamily, type RenderScope } from './owners.js';
 import { desiredChain, type DesiredChain, type DesiredFamily } from './state.js';
+import { PolicyGroupChains, type PolicyGroup } from './policy-groups.js';
 
 export type { RenderScope };
 
@@ -38,9 +39,11 @@ export class DesiredModel {
   private readonly profiles = new Map<string, ActiveProfile>();
   private readonly weps = new Map<string, WorkloadEndpointIntent>();
   private readonly heps = new Map<string, HostEndpointIntent>();
-  private readonly dirty = { ipsets: new Set<IpSetId>(), policies: new Set<string>(), profiles: new Set<string>(), weps: new Set<string>(), heps: new Set<string>(), statics: true };
+  private readonly dirty = { ipsets: new Set<IpSetId>(), policies: new Set<string>(), profiles: new Set<string>(), weps: new Set<string>(), heps: new Set<string>(), statics: true, groupMarks: false };
   /** What each object rendered last time, so its removal or change drops exactly that. */
   private readonly owners: Ownership;
+  /** Policy group chains, reference counted by the endpoints that jump to them. */
+  private readonly groupChains: PolicyGroupChains;
   /** Sets that rules reference but the calc graph has not sent (yet): they exist empty. */
   private readonly placeholderSets = new Map<IpSetId, IpSetType>();
   /** Which policies and profiles reference each set, to re-render them when its nft set changes name. */
@@ -55,6 +58,7 @@ export class DesiredModel {
   constructor(readonly families: readonly IpFamily[] = [4, 6]) {
     this.fams = families.map((f) => ({ family: nftFamily(f), chains: new Map(), sets: new Map(), maps: new Map(Object.values(MAP).map((m) => [m, new Map()])) }));
     this.owners = new Ownership(this.fams);
+    this.groupChains = new PolicyGroupChains(this.fams);
   }
 
   get inSync(): boolean {
@@ -140,6 +144,7 @@ export class DesiredModel {
     for (const id of this.profiles.keys()) this.dirty.profiles.add(id);
     this.markEndpointsDirty();
     this.dirty.statics = true;
+    this.dirty.groupMarks = true;
   }
 
   private markEndpointsDirty(): void {
@@ -181,6 +186,8 @@ export class DesiredModel {
     for (const id of this.dirty.weps) this.renderWorkload(id, scope);
     const hepChoice = this.resolveHostEndpoints();
     for (const id of this.dirty.heps) this.renderHost(id, hepChoice, scope);
+    this.groupChains.sweep(scope);
+    if (this.dirty.groupMarks) this.groupChains.rewriteAll(this.settings.marks, scope);
     if (this.dirty.statics) this.renderStatics(hepChoice, scope);
     this.dirty.ipsets.clear();
     this.dirty.policies.clear();
@@ -188,6 +195,7 @@ export class DesiredModel {
     this.dirty.weps.clear();
     this.dirty.heps.clear();
     this.dirty.statics = false;
+    this.dirty.groupMarks = false;
     return scope;
   }
 
@@ -270,31 +278,37 @@ export class DesiredModel {
 
   private readonly setNamer = (id: IpSetId, family: IpFamily): string => this.setName(id, family);
 
-  private endpointChain(kind: EndpointChainKind, dir: Direction, tiers: WorkloadEndpointIntent['tiers'], profileIds: readonly string[]): (f: IpFamily) => DesiredChain {
-    const rules = renderEndpointChain({
+  /** One endpoint chain (the same in both families); the groups it jumps to are added to `groups`. */
+  private endpointChain(kind: EndpointChainKind, dir: Direction, tiers: WorkloadEndpointIntent['tiers'], profileIds: readonly string[], groups: PolicyGroup[]): (f: IpFamily) => DesiredChain {
+    const rendered = renderEndpointChain({
       kind, dir, tiers, profileIds, settings: this.settings,
       hasPolicyChain: (id) => this.policies.has(id),
       hasProfileChain: (id) => this.profiles.has(id),
     });
-    const chain = desiredChain(rules);
+    groups.push(...rendered.groups);
+    const chain = desiredChain(rendered.rules);
     return () => chain;
   }
 
   private renderWorkload(id: string, scope: RenderScope): void {
     const ep = this.weps.get(id);
+    const owner = `wep:${id}`;
     if (ep === undefined) {
-      this.owners.replace(`wep:${id}`, scope, []);
+      this.owners.replace(owner, scope, []);
+      this.groupChains.use(owner, [], this.settings.marks, scope);
       return;
     }
+    const groups: PolicyGroup[] = [];
     const tw = workloadChainName(ep.interfaceName, 'ingress');
     const fw = workloadChainName(ep.interfaceName, 'egress');
-    this.owners.replace(`wep:${id}`, scope, [
-      [tw, this.endpointChain('workload', 'ingress', ep.tiers, ep.profileIds)],
-      [fw, this.endpointChain('workload', 'egress', ep.tiers, ep.profileIds)],
+    this.owners.replace(owner, scope, [
+      [tw, this.endpointChain('workload', 'ingress', ep.tiers, ep.profileIds, groups)],
+      [fw, this.endpointChain('workload', 'egress', ep.tiers, ep.profileIds, groups)],
     ], [
       [{ map: MAP.toWlDispatch, key: ep.interfaceName }, `goto ${tw}`],
       [{ map: MAP.fromWlDispatch, key: ep.interfaceName }, `goto ${fw}`],
     ]);
+    this.groupChains.use(owner, groups, this.settings.marks, scope);
   }
 
   /** Host interface addresses, for host endpoints that name expected IPs instead of an interface. */
@@ -319,22 +333,25 @@ export class DesiredModel {
   private renderHost(id: string, choice: Map<string, string>, scope: RenderScope): void {
     const hep = this.heps.get(id);
     const ifaces = hep === undefined ? [] : [...choice].filter(([, h]) => h === id).map(([iface]) => iface).sort();
+    const owner = `hep:${id}`;
     if (hep === undefined || ifaces.length === 0) {
-      this.owners.replace(`hep:${id}`, scope, []);
+      this.owners.replace(owner, scope, []);
+      this.groupChains.use(owner, [], this.settings.marks, scope);
       return;
     }
+    const groups: PolicyGroup[] = [];
     const chains: OwnedChain[] = [];
     const entries: OwnedEntry[] = [];
     for (const iface of ifaces) {
       const names = hostChainNames(iface);
       chains.push(
-        [names.fh, this.endpointChain('host', 'ingress', hep.tiers, hep.profileIds)],
-        [names.th, this.endpointChain('host', 'egress', hep.tiers, hep.profileIds)],
-        [names.fhfw, this.endpointChain('host-forward', 'ingress', hep.forwardTiers, [])],
-        [names.thfw, this.endpointChain('host-forward', 'egress', hep.forwardTiers, [])],
-        [names.rawFh, this.endpointChain('host-untracked', 'ingress', hep.untrackedTiers, [])],
-        [names.rawTh, this.endpointChain('host-untracked', 'egress', hep.untrackedTiers, [])],
-        [names.mangleFh, this.endpointChain('host-prednat', 'ingress', hep.preDnatTiers, [])],
+        [names.fh, this.endpointChain('host', 'ingress', hep.tiers, hep.profileIds, groups)],
+        [names.th, this.endpointChain('host', 'egress', hep.tiers, hep.profileIds, groups)],
+        [names.fhfw, this.endpointChain('host-forward', 'ingress', hep.forwardTiers, [], groups)],
+        [names.thfw, this.endpointChain('host-forward', 'egress', hep.forwardTiers, [], groups)],
+        [names.rawFh, this.endpointChain('host-untracked', 'ingress', hep.untrackedTiers, [], groups)],
+        [names.rawTh, this.endpointChain('host-untracked', 'egress', hep.untrackedTiers, [], groups)],
+        [names.mangleFh, this.endpointChain('host-prednat', 'ingress', hep.preDnatTiers, [], groups)],
       );
       // The `*` endpoint is reached by the dispatch chains' fallback, not by map entries.
       if (iface === '*') continue;
@@ -346,7 +363,8 @@ export class DesiredModel {
         entry(MAP.mangleFromHepDispatch, names.mangleFh),
       );
     }
-    this.owners.replace(`hep:${id}`, scope, chains, entries);
+    this.owners.replace(owner, scope, chains, entries);
+    this.groupChains.use(owner, groups, this.settings.marks, scope);
   }
 
   private renderStatics(choice: Map<string, string>, scope: RenderScope): void {

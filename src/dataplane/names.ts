@@ -79,6 +79,17 @@ export function profileChainName(profileId: string, dir: Direction): string {
   return lengthLimitedName(`filter-cali-${dir === 'ingress' ? 'pri' : 'pro'}-`, profileId);
 }
 
+/**
+ * A policy group's chain (Felix's `cali-gi-`/`cali-go-<uid>`): named by a hash
+ * of its direction and policies, so every endpoint with the same sequence
+ * names the same chain, and a restarted agent finds it under the same name.
+ */
+export function policyGroupChainName(dir: Direction, policyIds: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const part of [dir, String(policyIds.length), ...policyIds]) h.update(`${part}\n`);
+  return `filter-cali-${dir === 'ingress' ? 'gi' : 'go'}-${h.digest('base64url').slice(0, 20)}`;
+}
+
 /** `cali-tw-` is ingress policy (to the workload), `cali-fw-` egress (from the workload). */
 export function workloadChainName(iface: string, dir: Direction): string {
   return lengthLimitedName(`filter-cali-${dir === 'ingress' ? 'tw' : 'fw'}-`, iface);

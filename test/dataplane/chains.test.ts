@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { renderEndpointChain, renderRuleChain, expandLogPrefix, type EndpointChainInput } from '../../src/dataplane/chains.js';
 import { dataplaneSettings } from '../../src/dataplane/config.js';
 import { staticChains } from '../../src/dataplane/static-chains.js';
+import { policyGroupChainName } from '../../src/dataplane/names.js';
 import { rule, tier } from './fixtures.js';
 
 const settings = dataplaneSettings();
@@ -11,8 +12,8 @@ const base: EndpointChainInput = {
   kind: 'workload', dir: 'ingress', tiers: [], profileIds: [], settings,
   hasPolicyChain: () => true, hasProfileChain: () => true,
 };
-const bodies = (over: Partial<EndpointChainInput>): string[] => renderEndpointChain({ ...base, ...over }).map((r) => r.body);
-const comments = (over: Partial<EndpointChainInput>): string[] => renderEndpointChain({ ...base, ...over }).flatMap((r) => (r.comment === undefined ? [] : [r.comment]));
+const bodies = (over: Partial<EndpointChainInput>): string[] => renderEndpointChain({ ...base, ...over }).rules.map((r) => r.body);
+const comments = (over: Partial<EndpointChainInput>): string[] => renderEndpointChain({ ...base, ...over }).rules.flatMap((r) => (r.comment === undefined ? [] : [r.comment]));
 
 describe('endpoint chains', () => {
   it('start with conntrack: established and related accepted, invalid dropped', () => {
@@ -27,7 +28,7 @@ describe('endpoint chains', () => {
     assert.deepEqual(bodies({}).slice(2), ['counter meta mark set meta mark & 0xfffcffff', 'counter drop']);
   });
 
-  it('jump each policy of a tier while the pass mark is clear, returning if it accepted', () => {
+  it('jump each policy of a tier while the pass mark is clear, returning if it accepted (no two share a namespace)', () => {
     const b = bodies({ tiers: [tier('default', ['gnp/a', 'np/ns/b'], [])] });
     assert.deepEqual(b.slice(3, 9), [
       'counter meta mark set meta mark & 0xfffdffff',
@@ -36,6 +37,50 @@ describe('endpoint chains', () => {
       'meta mark & 0x20000 == 0 counter jump filter-cali-pi-np/ns/b',
       'meta mark & 0x10000 == 0x10000 counter return',
       'meta mark & 0x20000 == 0 counter drop',
+    ]);
+  });
+
+  it('jump a run of policies of one namespace through their shared group chain, returning if it accepted', () => {
+    const out = renderEndpointChain({ ...base, tiers: [tier('default', ['np/ns/a', 'knp/ns/b'], [])] });
+    const group = policyGroupChainName('ingress', ['np/ns/a', 'knp/ns/b']);
+    assert.deepEqual(out.rules.map((r) => r.body).slice(3), [
+      'counter meta mark set meta mark & 0xfffdffff',
+      `meta mark & 0x20000 == 0 counter jump ${group}`,
+      'meta mark & 0x10000 == 0x10000 counter return',
+      'meta mark & 0x20000 == 0 counter drop',
+      'counter drop',
+    ]);
+    assert.deepEqual(out.groups, [{ dir: 'ingress', policyIds: ['np/ns/a', 'knp/ns/b'] }]);
+  });
+
+  it('group only the policies that are programmed: staged ones and ones without a chain are left out first', () => {
+    const out = renderEndpointChain({ ...base, tiers: [tier('t', ['np/ns/a', 'snp/ns/s', 'np/ns/gone', 'np/ns/b'], [])], hasPolicyChain: (id) => id !== 'np/ns/gone' });
+    assert.deepEqual(out.groups, [{ dir: 'ingress', policyIds: ['np/ns/a', 'np/ns/b'] }]);
+  });
+
+  it('jump a run that is left with one programmed policy straight to its policy chain', () => {
+    const out = renderEndpointChain({ ...base, tiers: [tier('t', ['np/ns/a', 'np/ns/gone'], [])], hasPolicyChain: (id) => id !== 'np/ns/gone' });
+    assert.deepEqual({ groups: out.groups, jumps: out.rules.filter((r) => r.body.includes('jump')).map((r) => r.body) }, {
+      groups: [],
+      jumps: ['meta mark & 0x20000 == 0 counter jump filter-cali-pi-np/ns/a'],
+    });
+  });
+
+  it('keep the end-of-tier drop of a tier whose policies all lack a chain', () => {
+    assert.ok(comments({ tiers: [tier('t', ['np/ns/a', 'np/ns/b'], [])], hasPolicyChain: () => false }).includes('End of tier t. Drop if no policies passed packet'));
+  });
+
+  it('use egress group chains (cali-go-) for the egress direction', () => {
+    const out = renderEndpointChain({ ...base, dir: 'egress', tiers: [tier('t', [], ['gnp/a', 'gnp/b'])] });
+    assert.match(out.rules.find((r) => r.body.includes('jump filter-cali-g'))?.body ?? '', /jump filter-cali-go-/);
+    assert.deepEqual(out.groups, [{ dir: 'egress', policyIds: ['gnp/a', 'gnp/b'] }]);
+  });
+
+  it('untracked chains notrack what a group accepted', () => {
+    const out = renderEndpointChain({ ...base, kind: 'host-untracked', tiers: [tier('t', ['gnp/u', 'gnp/v'], [])] });
+    assert.deepEqual(out.rules.map((r) => r.body).slice(-2), [
+      `meta mark & 0x20000 == 0 counter jump ${policyGroupChainName('ingress', ['gnp/u', 'gnp/v'])}`,
+      'meta mark & 0x10000 == 0x10000 counter notrack return',
     ]);
   });
 
