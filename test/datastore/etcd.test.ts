@@ -3,13 +3,13 @@
 // client certificates, and an unreachable endpoint.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Etcd3 } from 'etcd3';
 import { CalicoError } from '../../src/api/errors.js';
 import { openDatastore, type EtcdConfig } from '../../src/datastore/index.js';
 import { EtcdDatastore } from '../../src/datastore/etcd.js';
 import type { StoredResource, WatchEvent } from '../../src/datastore/types.js';
 import { freePort, startEtcd, type EtcdCluster } from '../helpers/etcd.js';
 import { conformance, unique } from './conformance.js';
+import { RawEtcd } from './raw-etcd.js';
 
 conformance('etcdv3', async () => {
   const etcd = await startEtcd();
@@ -33,13 +33,12 @@ const np: StoredResource = {
 
 describe('etcdv3 key layout is Calico’s', () => {
   let etcd: EtcdCluster;
-  let raw: Etcd3;
+  let raw: RawEtcd;
   before(async () => {
     etcd = await startEtcd();
-    raw = new Etcd3({ hosts: [...etcd.endpoints] });
+    raw = new RawEtcd(etcd.endpoints[0] ?? '');
   });
   after(async () => {
-    raw?.close();
     await etcd?.stop();
   });
 
@@ -106,11 +105,10 @@ describe('etcdv3 key layout is Calico’s', () => {
       const ds = await openDatastore({ type: 'etcdv3', endpoints: etcd.endpoints });
       try {
         const created = await ds.create(c.resource);
-        const res = await raw.get(c.key).exec();
-        const kv = res.kvs[0];
+        const kv = await raw.get(c.key);
         assert.ok(kv !== undefined, `nothing at ${c.key}`);
         assert.equal(kv.mod_revision, created.metadata.resourceVersion);
-        assert.deepEqual(JSON.parse(kv.value.toString()), c.value(created));
+        assert.deepEqual(JSON.parse(kv.value), c.value(created));
       } finally {
         await ds.close();
       }
@@ -118,7 +116,7 @@ describe('etcdv3 key layout is Calico’s', () => {
   }
 
   it('reads a block affinity Calico wrote under its key', async () => {
-    await raw.put('/calico/ipam/v2/host/node-7/ipv4/block/192.168.5.0-26').value('{"state":"confirmed","deleted":false}');
+    await raw.put('/calico/ipam/v2/host/node-7/ipv4/block/192.168.5.0-26', '{"state":"confirmed","deleted":false}');
     const ds = await openDatastore({ type: 'etcdv3', endpoints: etcd.endpoints });
     try {
       const list = await ds.list({ kind: 'BlockAffinity', namePrefix: 'node-7/' });

@@ -1,13 +1,13 @@
 // The IPAM shell on a real etcd: every client scenario on a single member, and
 // five hosts allocating at once on a three-member cluster.
 import { after, test } from 'node:test';
-import { Etcd3 } from 'etcd3';
 import { openDatastore } from '../../src/datastore/index.js';
 import type { DatastoreConfig } from '../../src/datastore/config.js';
 import { clientScenarios } from './client-scenarios.js';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd.js';
 import { fiveHostsScenario } from './five-hosts.js';
 import type { TempStore } from './fixtures.js';
+import { RawEtcd } from '../datastore/raw-etcd.js';
 
 let single: EtcdCluster | undefined;
 after(async () => {
@@ -17,12 +17,7 @@ after(async () => {
 /** A fresh, empty datastore on the shared single-member etcd. */
 async function tempEtcd(): Promise<TempStore> {
   single ??= await startEtcdCluster(1);
-  const raw = new Etcd3({ hosts: [...single.endpoints] });
-  try {
-    await raw.delete().prefix('/calico/');
-  } finally {
-    raw.close();
-  }
+  await new RawEtcd(single.endpoints[0] ?? '').deletePrefix('/calico/');
   const config: DatastoreConfig = { type: 'etcdv3', endpoints: single.endpoints };
   const ds = await openDatastore(config);
   return { ds, path: JSON.stringify(config), cleanup: () => ds.close() };
