@@ -20,6 +20,7 @@ import { calicoVersion, ensureClusterInformation } from './cluster-info.js';
 import { LinuxDataplaneDriver } from './dataplane-driver.js';
 import { loadAgentConfig, type CliOptions } from './config.js';
 import { agentLogger } from './log.js';
+import { NodeStartup } from './startup/run.js';
 import { AgentMetrics } from './metrics.js';
 import { closeServer, healthRoutes, metricsRoutes, serve } from './server.js';
 import { writeStatusFile } from './status.js';
@@ -30,6 +31,8 @@ interface Flags extends CliOptions {
 
 async function main(flags: Flags): Promise<void> {
   const config = loadAgentConfig(flags);
+  // Refuses a malformed start-up variable before anything is written.
+  const startup = NodeStartup.fromEnv(process.env, config.hostname);
   const root = agentLogger(config.logLevel, config.hostname);
   const log = root.child({ component: 'main' });
   const dsConfig = loadDatastoreConfig(flags.config === undefined ? {} : { configFile: flags.config });
@@ -51,7 +54,7 @@ async function main(flags: Flags): Promise<void> {
       : {
           onStatus: (s) => {
             try {
-              writeStatusFile(statusFile, s);
+              writeStatusFile(statusFile, startup.gate(s));
             } catch (err) {
               log.warn({ err: err instanceof Error ? err.message : String(err), statusFile }, 'cannot write the status file');
             }
@@ -60,7 +63,7 @@ async function main(flags: Flags): Promise<void> {
   });
 
   const servers: Server[] = [];
-  const health = healthRoutes(() => agent.status());
+  const health = healthRoutes(() => startup.gate(agent.status()));
   const metricRoutes = metricsRoutes(metrics.registry);
   const sameServer = config.healthEnabled && config.metricsEnabled && config.healthPort === config.metricsPort && config.healthPort !== 0 && config.healthHost === config.metricsHost;
   if (config.healthEnabled) {
@@ -76,7 +79,7 @@ async function main(flags: Flags): Promise<void> {
   }
 
   let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
+  const shutdown = async (signal: string, exitCode = 0): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping; the dataplane stays as programmed');
@@ -84,7 +87,7 @@ async function main(flags: Flags): Promise<void> {
     await Promise.all(servers.map((s) => closeServer(s)));
     await datastore.close();
     log.info('stopped');
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -92,6 +95,22 @@ async function main(flags: Flags): Promise<void> {
   log.info({ datastore: dsConfig.type, netns: config.netns ?? '(own)', families: config.families, refreshIntervalMs: config.refreshIntervalMs ?? 'FelixConfiguration' }, 'starting');
   agent.start();
   void recordClusterInformation(datastore, log, () => stopping);
+  startup.run(datastore, { log: root, stopped: () => stopping, ...(config.netns === undefined ? {} : { netns: config.netns }) }).then(
+    () => {
+      // The agent writes its status only when it changes: the readiness start-up held back is written here.
+      try {
+        if (statusFile !== undefined) writeStatusFile(statusFile, agent.status());
+      } catch {
+        // The agent's next status change writes it.
+      }
+    },
+    (err: unknown) => {
+      const reason = err instanceof Error ? err.message : String(err);
+      log.fatal({ err: reason }, 'start-up failed');
+      process.stderr.write(`calico-node: ${reason}\n`);
+      void shutdown('start-up failed', 1);
+    },
+  );
 }
 
 /**
@@ -136,6 +155,8 @@ Environment:
   CALICO_NODE_STATUS_FILE                                  as --status-file
   CALICO_NODE_APPLY_INTERVAL_MS                            least time between two applies (10)
   CALICO_NODE_REVISION_PROBE_MS                            idle datastore revision probe period (200)
+  IP, IP6, IP_AUTODETECTION_METHOD, IP6_AUTODETECTION_METHOD, AS, CALICO_NETWORKING_BACKEND,
+  NO_DEFAULT_POOLS, CALICO_IPV4POOL_*, CALICO_IPV6POOL_*   start-up: this node's Node and the default IP pools
 
 Status: {ready, live, inSync, programmedRevision, datastoreRevision, ...} on GET /status and in the
 status file; every datastore change with revision <= programmedRevision is in force.`,

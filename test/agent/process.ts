@@ -31,7 +31,8 @@ export interface StartOptions {
 }
 
 export function startAgent(o: StartOptions): AgentProcess {
-  const envArgs = Object.entries(o.env).map(([k, v]) => `${k}=${v}`);
+  // Policy only unless the test says otherwise: start-up then needs no address on the host namespace.
+  const envArgs = Object.entries({ CALICO_NETWORKING_BACKEND: 'none', ...o.env }).map(([k, v]) => `${k}=${v}`);
   const argv = [...(o.netns === undefined ? [] : ['ip', 'netns', 'exec', o.netns]), 'env', ...envArgs, process.execPath, '--import', 'tsx', MAIN, ...o.args];
   const [cmd, ...rest] = argv;
   const child = spawn(cmd ?? 'false', rest, { stdio: ['ignore', 'pipe', 'pipe'] });
