@@ -11,12 +11,16 @@
 //   IPAMBlock      `10.0.0.0-26` (CIDR, `/` → `-`)    /calico/ipam/v2/assignment/ipv4/block/10.0.0.0-26
 //                  `fd00::-122`                       /calico/ipam/v2/assignment/ipv6/block/fd00::-122
 //   BlockAffinity  `<host>/ipv4/10.0.0.0-26`          /calico/ipam/v2/host/<host>/ipv4/block/10.0.0.0-26
+//                  `virtual:load-balancer/ipv4/…`     /calico/ipam/v2/virtual/load-balancer/ipv4/block/…
 //   IPAMHandle     `<handle id>`                      /calico/ipam/v2/handle/<handle id>
 //   IPAMConfig     `default` (the only name)          /calico/ipam/v2/config
 //
 // Use blockName(), blockAffinityName() and parseBlockAffinityName() rather
-// than building names by hand. A BlockAffinity name starts with `<host>/`, so
-// list({kind: 'BlockAffinity', namePrefix: `${host}/`}) lists one host's
+// than building names by hand. A BlockAffinity name starts with its owner:
+// `<host>/` for a node (affinity type `host`), `virtual:<name>/` for a virtual
+// owner (LoadBalancer addresses: `virtual:load-balancer`) — the same text as
+// the block's `affinity` field without `host:`; node names cannot hold `:`.
+// So list({kind: 'BlockAffinity', namePrefix: `${host}/`}) lists one owner's
 // affinities. IPAM records carry no uid, creationTimestamp or labels: their
 // etcd value is the bare model object, exactly as Calico stores it.
 //
@@ -151,12 +155,32 @@ function ipVersionOf(blockNameOrCidr: string): 4 | 6 {
   return blockNameOrCidr.includes(':') ? 6 : 4;
 }
 
-export function blockAffinityName(host: string, cidr: string): string {
-  return `${host}/ipv${ipVersionOf(cidr)}/${blockName(cidr)}`;
+/** Upstream's affinity types (model.IPAMAffinityTypeHost/Virtual); the etcd key's first segment. */
+export type BlockAffinityType = 'host' | 'virtual';
+
+export interface BlockAffinityOwner {
+  readonly type: BlockAffinityType;
+  readonly host: string;
 }
 
-export interface BlockAffinityName {
-  readonly host: string;
+function ownerSegment(owner: BlockAffinityOwner): string {
+  return owner.type === 'host' ? owner.host : `${owner.type}:${owner.host}`;
+}
+
+function parseOwnerSegment(segment: string): BlockAffinityOwner {
+  return segment.startsWith('virtual:') ? { type: 'virtual', host: segment.slice('virtual:'.length) } : { type: 'host', host: segment };
+}
+
+/** The name prefix that lists one owner's affinities. */
+export function blockAffinityPrefix(owner: BlockAffinityOwner): string {
+  return `${ownerSegment(owner)}/`;
+}
+
+export function blockAffinityName(owner: BlockAffinityOwner, cidr: string): string {
+  return `${blockAffinityPrefix(owner)}ipv${ipVersionOf(cidr)}/${blockName(cidr)}`;
+}
+
+export interface BlockAffinityName extends BlockAffinityOwner {
   readonly ipVersion: 4 | 6;
   /** The CIDR with `/`, e.g. `10.0.0.0/26`. */
   readonly cidr: string;
@@ -164,13 +188,14 @@ export interface BlockAffinityName {
 
 export function parseBlockAffinityName(name: string): BlockAffinityName {
   const m = /^([^/]+)\/ipv([46])\/([^/]+)$/.exec(name);
-  if (m === null || m[1] === undefined || m[3] === undefined) {
+  const owner = m?.[1] === undefined ? undefined : parseOwnerSegment(m[1]);
+  if (m === null || owner === undefined || owner.host === '' || owner.host.includes(':') || m[3] === undefined) {
     throw new CalicoError(
       'invalid-value',
-      `BlockAffinity "${name}": the name must be <host>/ipv4/<block>, e.g. node-1/ipv4/10.0.0.0-26`,
+      `BlockAffinity "${name}": the name must be <host>/ipv4/<block> or virtual:<name>/ipv4/<block>, e.g. node-1/ipv4/10.0.0.0-26`,
     );
   }
-  return { host: m[1], ipVersion: m[2] === '6' ? 6 : 4, cidr: blockCidr(m[3]) };
+  return { ...owner, ipVersion: m[2] === '6' ? 6 : 4, cidr: blockCidr(m[3]) };
 }
 
 /** The etcd key of a resource. */
@@ -181,7 +206,7 @@ export function etcdKey(key: ResourceKey): string {
       return `${IPAM_PREFIX}assignment/ipv${ipVersionOf(key.name)}/block/${key.name}`;
     case 'BlockAffinity': {
       const a = parseBlockAffinityName(key.name);
-      return `${IPAM_PREFIX}host/${a.host}/ipv${a.ipVersion}/block/${blockName(a.cidr)}`;
+      return `${IPAM_PREFIX}${a.type}/${a.host}/ipv${a.ipVersion}/block/${blockName(a.cidr)}`;
     }
     case 'IPAMHandle':
       return `${IPAM_PREFIX}handle/${key.name}`;
@@ -206,8 +231,12 @@ export function etcdListPrefix(kind: string, namespace?: string, namePrefix?: st
   switch (kind) {
     case 'IPAMBlock':
       return `${IPAM_PREFIX}assignment/`;
-    case 'BlockAffinity':
-      return np.includes('/') ? `${IPAM_PREFIX}host/${np.slice(0, np.indexOf('/') + 1)}` : `${IPAM_PREFIX}host/${np}`;
+    case 'BlockAffinity': {
+      // Without a whole owner segment the prefix may be either type's: list both.
+      if (!np.includes('/')) return IPAM_PREFIX;
+      const owner = parseOwnerSegment(np.slice(0, np.indexOf('/')));
+      return `${IPAM_PREFIX}${owner.type}/${owner.host}/`;
+    }
     case 'IPAMHandle':
       return `${IPAM_PREFIX}handle/${np}`;
     case 'IPAMConfig':
@@ -222,7 +251,7 @@ export function etcdListPrefix(kind: string, namespace?: string, namePrefix?: st
 const V3_KEY = /^\/calico\/resources\/v3\/projectcalico\.org\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/;
 const K8S_NP_KEY = /^\/calico\/resources\/v3\/networking\.k8s\.io\/networkpolicies\/([^/]+)\/([^/]+)$/;
 const BLOCK_KEY = /^\/calico\/ipam\/v2\/assignment\/ipv[46]\/block\/([^/]+)$/;
-const AFFINITY_KEY = /^\/calico\/ipam\/v2\/host\/([^/]+)\/ipv([46])\/block\/([^/]+)$/;
+const AFFINITY_KEY = /^\/calico\/ipam\/v2\/(host|virtual)\/([^/]+)\/ipv([46])\/block\/([^/]+)$/;
 const HANDLE_KEY = /^\/calico\/ipam\/v2\/handle\/([^/]+)$/;
 
 const kindByPlural: ReadonlyMap<string, string> = new Map(
@@ -246,8 +275,9 @@ export function parseEtcdKey(key: string): ResourceKey | undefined {
     return { kind: KUBERNETES_NETWORK_POLICY, namespace: m[1], name: m[2] };
   }
   if ((m = BLOCK_KEY.exec(key)) !== null && m[1] !== undefined) return { kind: 'IPAMBlock', name: m[1] };
-  if ((m = AFFINITY_KEY.exec(key)) !== null && m[1] !== undefined && m[3] !== undefined) {
-    return { kind: 'BlockAffinity', name: `${m[1]}/ipv${m[2] ?? '4'}/${m[3]}` };
+  if ((m = AFFINITY_KEY.exec(key)) !== null && m[2] !== undefined && m[4] !== undefined) {
+    const owner: BlockAffinityOwner = { type: m[1] === 'virtual' ? 'virtual' : 'host', host: m[2] };
+    return { kind: 'BlockAffinity', name: `${ownerSegment(owner)}/ipv${m[3] ?? '4'}/${m[4]}` };
   }
   if ((m = HANDLE_KEY.exec(key)) !== null && m[1] !== undefined) return { kind: 'IPAMHandle', name: m[1] };
   if (key === `${IPAM_PREFIX}config`) return { kind: 'IPAMConfig', name: IPAM_CONFIG_NAME };

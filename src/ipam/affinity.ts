@@ -46,9 +46,9 @@ export async function writeBlock(ctx: IpamContext, block: AllocationBlock, revis
 
 /** Creates the affinity as pending, or marks an existing unconfirmed one pending. */
 export async function getPendingAffinity(ctx: IpamContext, owner: AffinityOwner, cidr: string): Promise<StoredAffinity> {
-  const created = await ctx.store.createAffinity(owner.host, cidr, { state: 'pending', deleted: false });
-  if (typeof created !== 'string') return { ...created, host: owner.host, cidr };
-  const existing = await ctx.store.getAffinity(owner.host, cidr);
+  const created = await ctx.store.createAffinity(owner, cidr, { state: 'pending', deleted: false });
+  if (typeof created !== 'string') return { ...created, type: owner.type, host: owner.host, cidr };
+  const existing = await ctx.store.getAffinity(owner, cidr);
   if (existing === undefined) throw new CalicoError('conflict', `affinity of ${owner.host} for ${cidr} vanished while claiming`);
   if (existing.value.state === 'confirmed') return existing;
   return setAffinityState(ctx, existing, 'pending');
@@ -57,13 +57,13 @@ export async function getPendingAffinity(ctx: IpamContext, owner: AffinityOwner,
 async function setAffinityState(ctx: IpamContext, a: StoredAffinity, state: 'pending' | 'confirmed' | 'pendingDeletion'): Promise<StoredAffinity> {
   const out = await ctx.store.updateAffinity(a, { state, deleted: false });
   if (typeof out === 'string') throw new CalicoError('conflict', `affinity of ${a.host} for ${a.cidr} changed concurrently`);
-  return { ...out, host: a.host, cidr: a.cidr };
+  return { ...out, type: a.type, host: a.host, cidr: a.cidr };
 }
 
 async function confirmAffinity(ctx: IpamContext, a: StoredAffinity): Promise<void> {
   const out = await ctx.store.updateAffinity(a, { state: 'confirmed', deleted: false });
   if (typeof out !== 'string') return;
-  const now = await ctx.store.getAffinity(a.host, a.cidr);
+  const now = await ctx.store.getAffinity(a, a.cidr);
   if (now?.value.state === 'confirmed') return;
   throw new CalicoError('conflict', `could not confirm the affinity of ${a.host} for ${a.cidr}`);
 }
@@ -135,7 +135,7 @@ export async function releaseBlockAffinity(
   cidr: string,
   opts: ReleaseAffinityOptions,
 ): Promise<ReleaseAffinityOutcome> {
-  const aff = await ctx.store.getAffinity(owner.host, cidr);
+  const aff = await ctx.store.getAffinity(owner, cidr);
   if (aff === undefined) return 'not-claimed';
   const b = await readBlock(ctx, cidr);
   if (b === undefined) {

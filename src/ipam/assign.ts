@@ -122,7 +122,7 @@ export async function autoAssignFamily(ctx: IpamContext, args: AutoAssignArgs, f
   // pools that no longer select this host are given up when empty; blocks of
   // selecting pools kept for other uses are left alone.
   const affine: StoredAffinity[] = [];
-  for (const a of await ctx.store.listAffinities(owner.host, family)) {
+  for (const a of await ctx.store.listAffinities(owner, family)) {
     const c = parseCidr(a.cidr);
     const inPools = (list: readonly IpamPool[]) => c !== null && list.some((p) => cidrContainsCidr(p.cidr, c));
     if (inPools(pools)) affine.push(a);
@@ -176,7 +176,7 @@ async function findOrClaimBlock(
     // The listed affinity is used as read; only a retry after a conflict reads it again.
     let aff: StoredAffinity | undefined = remaining.shift();
     for (let i = 0; i < DATASTORE_RETRIES; i++) {
-      if (i > 0 && aff !== undefined) aff = await ctx.store.getAffinity(owner.host, aff.cidr);
+      if (i > 0 && aff !== undefined) aff = await ctx.store.getAffinity(owner, aff.cidr);
       if (aff === undefined) break;
       try {
         const b = await getBlockFromAffinity(ctx, aff, owner, reserved);

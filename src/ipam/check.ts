@@ -5,7 +5,7 @@
 // Pure: the caller loads the snapshot and prints the lines.
 import { cidrContainsIp, parseIp, formatIp, type ParsedCidr } from '../api/net.js';
 import { allocationsOf } from './block.js';
-import { blockHost, WINDOWS_RESERVED_HANDLE, type AllocationAttribute, type AllocationBlock } from './model.js';
+import { affinityString, blockHost, WINDOWS_RESERVED_HANDLE, type AffinityType, type AllocationAttribute, type AllocationBlock } from './model.js';
 import type { IpamPool } from './pools.js';
 
 export interface CheckSnapshot {
@@ -34,6 +34,8 @@ export interface HandleInfo {
 }
 
 export interface AffinityInfo {
+  /** Absent in a report means `host`, as upstream reads an empty affinity type. */
+  readonly type?: AffinityType;
   readonly host: string;
   readonly cidr: string;
   readonly state: string;
@@ -261,11 +263,12 @@ export function checkIpam(snap: CheckSnapshot, opts: CheckOptions): CheckResult 
 
   print('Scanning for block affinities that do not match their block...');
   const blocksByCidr = new Map<string, AllocationBlock>(snap.blocks.map((b) => [b.cidr, b]));
-  const leakedAffinities = snap.affinities.filter((a) => blocksByCidr.get(a.cidr)?.affinity !== `host:${a.host}`);
-  for (const a of leakedAffinities) if (opts.showProblemIps) print(`  affinity of ${a.host} for ${a.cidr} (${a.state || 'confirmed'}) has no block of its own.`);
-  const affKeys = new Set(snap.affinities.map((a) => `${a.host}/${a.cidr}`));
-  const orphanBlocks = snap.blocks.filter((b) => blockHost(b) !== '' && !affKeys.has(`${blockHost(b)}/${b.cidr}`));
-  for (const b of orphanBlocks) if (opts.showProblemIps) print(`  IPAM block ${b.cidr} is affine to ${blockHost(b)} but has no block affinity.`);
+  const owner = (a: AffinityInfo): string => affinityString({ type: a.type ?? 'host', host: a.host });
+  const leakedAffinities = snap.affinities.filter((a) => blocksByCidr.get(a.cidr)?.affinity !== owner(a));
+  for (const a of leakedAffinities) if (opts.showProblemIps) print(`  affinity of ${a.type === 'virtual' ? owner(a) : a.host} for ${a.cidr} (${a.state || 'confirmed'}) has no block of its own.`);
+  const affKeys = new Set(snap.affinities.map((a) => `${owner(a)}/${a.cidr}`));
+  const orphanBlocks = snap.blocks.filter((b) => b.affinity !== null && !affKeys.has(`${b.affinity}/${b.cidr}`));
+  for (const b of orphanBlocks) if (opts.showProblemIps) print(`  IPAM block ${b.cidr} is affine to ${blockHost(b) || (b.affinity ?? '')} but has no block affinity.`);
   problems += leakedAffinities.length + orphanBlocks.length;
   print(`Found ${leakedAffinities.length} block affinities without a matching block and ${orphanBlocks.length} affine blocks without an affinity.`);
 

@@ -9,7 +9,7 @@ import type { Datastore } from '../datastore/types.js';
 import { allocationsOf } from './block.js';
 import { checkIpam, type CheckReport, type ClusterInfo } from './check.js';
 import { IpamClient } from './index.js';
-import type { IpamConfig } from './model.js';
+import { affinityString, type AffinityType, type IpamConfig } from './model.js';
 import { renderTable } from './table.js';
 import { g5, utilization, withPercentage } from './utilization.js';
 
@@ -147,7 +147,7 @@ export async function check(ds: Datastore, out: Out, flags: CheckFlags): Promise
       blocks: blocks.map((b) => b.value),
       handles: handles.map((h) => ({ ID: h.id, UID: null, Revision: h.revision })),
       pools,
-      affinities: affinities.map((a) => ({ host: a.host, cidr: a.cidr, state: a.value.state, revision: a.revision })),
+      affinities: affinities.map((a) => ({ type: a.type, host: a.host, cidr: a.cidr, state: a.value.state, revision: a.revision })),
       nodes: nodes.items.map((n) => ({ name: n.metadata.name, spec: n.spec })),
       workloads: weps.items.map((w) => ({
         namespace: w.metadata.namespace ?? '',
@@ -205,7 +205,7 @@ export async function releaseFromReports(ds: Datastore, out: Out, files: readonl
   // Only what every report agrees on is released.
   let ips: Map<string, { address: IpAddress; handle?: string; sequenceNumber?: number }> | undefined;
   let handles: Map<string, { ID: string; Revision: string }> | undefined;
-  let affinities: Map<string, { host: string; cidr: string; revision: string }> | undefined;
+  let affinities: Map<string, { type: AffinityType; host: string; cidr: string; revision: string }> | undefined;
   for (const r of reports) {
     const nextIps = new Map<string, { address: IpAddress; handle?: string; sequenceNumber?: number }>();
     for (const allocs of Object.values(r.allocations)) {
@@ -223,10 +223,11 @@ export async function releaseFromReports(ds: Datastore, out: Out, files: readonl
     const nextHandles = new Map<string, { ID: string; Revision: string }>();
     for (const h of r.leakedHandles ?? []) if (handles === undefined || handles.get(h.ID)?.Revision === h.Revision) nextHandles.set(h.ID, h);
     handles = nextHandles;
-    const nextAff = new Map<string, { host: string; cidr: string; revision: string }>();
+    const nextAff = new Map<string, { type: AffinityType; host: string; cidr: string; revision: string }>();
     for (const a of r.leakedAffinities ?? []) {
-      const k = `${a.host}/${a.cidr}`;
-      if (affinities === undefined || affinities.get(k)?.revision === a.revision) nextAff.set(k, a);
+      const type = a.type ?? 'host';
+      const k = `${type}:${a.host}/${a.cidr}`;
+      if (affinities === undefined || affinities.get(k)?.revision === a.revision) nextAff.set(k, { ...a, type });
     }
     affinities = nextAff;
   }
@@ -272,8 +273,9 @@ export async function releaseFromReports(ds: Datastore, out: Out, files: readonl
     out("Report didn't contain any handles to clean up.\n");
   }
   for (const a of (affinities ?? new Map()).values()) {
-    const r = await ipam.store.deleteAffinity({ host: a.host, cidr: a.cidr, revision: a.revision, value: { state: '', deleted: false } });
-    out(typeof r === 'string' ? `Skipped block affinity of ${a.host} for ${a.cidr}: it changed since the report.\n` : `Deleted block affinity of ${a.host} for ${a.cidr}.\n`);
+    const r = await ipam.store.deleteAffinity({ ...a, value: { state: '', deleted: false } });
+    const who = a.type === 'host' ? a.host : affinityString(a);
+    out(typeof r === 'string' ? `Skipped block affinity of ${who} for ${a.cidr}: it changed since the report.\n` : `Deleted block affinity of ${who} for ${a.cidr}.\n`);
   }
 }
 

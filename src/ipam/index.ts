@@ -65,7 +65,7 @@ export class IpamClient {
   /** Releases every affinity of a host (RemoveIPAMHost): non-empty blocks stay, unaffine. */
   async releaseHostAffinities(host: string, mustBeEmpty: boolean): Promise<void> {
     const ctx = await this.context();
-    for (const a of await this.store.listAffinities(host)) {
+    for (const a of await this.store.listAffinities({ type: 'host', host })) {
       await releaseBlockAffinity(ctx, { type: 'host', host }, a.cidr, { requireEmpty: mustBeEmpty });
     }
   }
@@ -85,7 +85,7 @@ export class IpamClient {
         return c !== null && cidrContainsCidr(pool, c);
       });
       if (inPool.length === 0) return;
-      for (const a of inPool) await releaseBlockAffinity(ctx, { type: 'host', host: a.host }, a.cidr, { requireEmpty: false });
+      for (const a of inPool) await releaseBlockAffinity(ctx, a, a.cidr, { requireEmpty: false });
     }
     throw new CalicoError('conflict', MAX_RETRIES_MESSAGE);
   }

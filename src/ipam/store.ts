@@ -5,10 +5,10 @@
 import { CalicoError } from '../api/errors.js';
 import { CALICO_API_VERSION, type Labels } from '../api/meta.js';
 import type { IpFamily } from '../api/net.js';
-import { blockAffinityName, blockName, IPAM_CONFIG_NAME, parseBlockAffinityName } from '../datastore/keys.js';
+import { blockAffinityName, blockAffinityPrefix, blockName, IPAM_CONFIG_NAME, parseBlockAffinityName } from '../datastore/keys.js';
 import type { Datastore, StoredResource } from '../datastore/types.js';
 import { configFromStored, configToStored } from './config.js';
-import type { AllocationBlock, BlockAffinity, IpamConfig, IpamHandle } from './model.js';
+import type { AffinityOwner, AllocationBlock, BlockAffinity, IpamConfig, IpamHandle } from './model.js';
 import { poolFromResource, type IpamPool } from './pools.js';
 import { reservedCidrsOf } from './reservations.js';
 
@@ -17,8 +17,7 @@ export interface Versioned<T> {
   readonly revision: string;
 }
 
-export interface StoredAffinity extends Versioned<BlockAffinity> {
-  readonly host: string;
+export interface StoredAffinity extends Versioned<BlockAffinity>, AffinityOwner {
   readonly cidr: string;
 }
 
@@ -106,29 +105,29 @@ export class IpamStore {
     return cas(() => this.ds.delete({ kind: 'IPAMBlock', name: blockName(cidr) }, revision));
   }
 
-  async getAffinity(host: string, cidr: string): Promise<StoredAffinity | undefined> {
-    const r = await this.ds.get({ kind: 'BlockAffinity', name: blockAffinityName(host, cidr) });
+  async getAffinity(owner: AffinityOwner, cidr: string): Promise<StoredAffinity | undefined> {
+    const r = await this.ds.get({ kind: 'BlockAffinity', name: blockAffinityName(owner, cidr) });
     return r === undefined ? undefined : toAffinity(r);
   }
 
-  /** A host's affinities of one family, in key order. */
-  async listAffinities(host?: string, family?: IpFamily): Promise<StoredAffinity[]> {
-    const { items } = await this.ds.list(host === undefined ? { kind: 'BlockAffinity' } : { kind: 'BlockAffinity', namePrefix: `${host}/` });
+  /** One owner's affinities (every owner's without one) of one family, in key order. */
+  async listAffinities(owner?: AffinityOwner, family?: IpFamily): Promise<StoredAffinity[]> {
+    const { items } = await this.ds.list(owner === undefined ? { kind: 'BlockAffinity' } : { kind: 'BlockAffinity', namePrefix: blockAffinityPrefix(owner) });
     return items
       .map(toAffinity)
-      .filter((a) => (host === undefined || a.host === host) && !a.value.deleted && (family === undefined || a.cidr.includes(':') === (family === 6)));
+      .filter((a) => (owner === undefined || (a.type === owner.type && a.host === owner.host)) && !a.value.deleted && (family === undefined || a.cidr.includes(':') === (family === 6)));
   }
 
-  createAffinity(host: string, cidr: string, value: BlockAffinity): Promise<CasOutcome<BlockAffinity>> {
-    return cas(() => this.ds.create(record('BlockAffinity', blockAffinityName(host, cidr), value)));
+  createAffinity(owner: AffinityOwner, cidr: string, value: BlockAffinity): Promise<CasOutcome<BlockAffinity>> {
+    return cas(() => this.ds.create(record('BlockAffinity', blockAffinityName(owner, cidr), value)));
   }
 
   updateAffinity(a: StoredAffinity, value: BlockAffinity): Promise<CasOutcome<BlockAffinity>> {
-    return cas(() => this.ds.update(record('BlockAffinity', blockAffinityName(a.host, a.cidr), value, a.revision)));
+    return cas(() => this.ds.update(record('BlockAffinity', blockAffinityName(a, a.cidr), value, a.revision)));
   }
 
   deleteAffinity(a: StoredAffinity): Promise<CasOutcome<BlockAffinity>> {
-    return cas(() => this.ds.delete({ kind: 'BlockAffinity', name: blockAffinityName(a.host, a.cidr) }, a.revision));
+    return cas(() => this.ds.delete({ kind: 'BlockAffinity', name: blockAffinityName(a, a.cidr) }, a.revision));
   }
 
   async getHandle(id: string): Promise<Versioned<IpamHandle> | undefined> {
@@ -194,9 +193,10 @@ export class IpamStore {
 }
 
 function toAffinity(r: StoredResource): StoredAffinity {
-  const { host, cidr } = parseBlockAffinityName(r.metadata.name);
+  const { type, host, cidr } = parseBlockAffinityName(r.metadata.name);
   const raw = (r.spec ?? {}) as Partial<BlockAffinity>;
   return {
+    type,
     host,
     cidr,
     value: { state: raw.state ?? '', deleted: raw.deleted === true },

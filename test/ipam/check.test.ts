@@ -12,8 +12,10 @@ import { renderTable } from '../../src/ipam/table.js';
 const T0 = new Date('2026-01-01T00:00:00Z');
 const owner = { type: 'host', host: 'node-a' } as const;
 
-function blockWith(cidr: string, handles: string[]): AllocationBlock {
-  let b = newBlock(parseCidr(cidr) as ParsedCidr, owner, T0);
+const loadBalancer = { type: 'virtual', host: 'load-balancer' } as const;
+
+function blockWith(cidr: string, handles: string[], by: typeof owner | typeof loadBalancer = owner): AllocationBlock {
+  let b = newBlock(parseCidr(cidr) as ParsedCidr, by, T0);
   for (const h of handles) {
     const r = autoAssignInBlock(b, 1, { handleId: h, attrs: { node: 'node-a' }, owner, affinityCheck: false }, NO_RESERVATIONS);
     assert.ok(r.ok);
@@ -56,6 +58,13 @@ test('a consistent datastore has no problems', () => {
   assert.equal(r.report.allocations['10.0.0.0']?.[0]?.inUse, true);
 });
 
+const lbAff = { type: 'virtual', host: 'load-balancer', cidr: '10.0.0.64/26', state: 'confirmed', revision: '2' } as const;
+
+test('a LoadBalancer block with its virtual affinity is consistent', () => {
+  const r = checkIpam(snapshot({ blocks: [blockWith('10.0.0.64/26', [], loadBalancer)], affinities: [lbAff] }), { showAllIps: false, showProblemIps: true });
+  assert.equal(r.problems, 0, r.lines.join('\n'));
+});
+
 const problems: { name: string; snap: Partial<CheckSnapshot>; line: string }[] = [
   {
     name: 'an allocation no workload or node uses is leaked',
@@ -81,6 +90,21 @@ const problems: { name: string; snap: Partial<CheckSnapshot>; line: string }[] =
     name: 'an affinity whose block does not exist',
     snap: { affinities: [{ ...aff, state: 'pending' }] },
     line: '  affinity of node-a for 10.0.0.0/26 (pending) has no block of its own.',
+  },
+  {
+    name: 'a virtual affinity whose block does not exist',
+    snap: { affinities: [{ ...lbAff, state: 'pending' }] },
+    line: '  affinity of virtual:load-balancer for 10.0.0.64/26 (pending) has no block of its own.',
+  },
+  {
+    name: 'a node affinity for a LoadBalancer block (the owners differ in type)',
+    snap: { blocks: [blockWith('10.0.0.64/26', [], loadBalancer)], affinities: [lbAff, { ...lbAff, type: 'host', revision: '3' }] },
+    line: '  affinity of load-balancer for 10.0.0.64/26 (confirmed) has no block of its own.',
+  },
+  {
+    name: 'a LoadBalancer block without its affinity',
+    snap: { blocks: [blockWith('10.0.0.64/26', [], loadBalancer)] },
+    line: '  IPAM block 10.0.0.64/26 is affine to virtual:load-balancer but has no block affinity.',
   },
   {
     name: 'an affine block without its affinity',

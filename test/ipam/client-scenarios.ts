@@ -1,7 +1,7 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { IpamClient, partialFulfillmentError } from '../../src/ipam/index.js';
-import { addNode, addPool, addReservation, type TempStore } from './fixtures.js';
+import { addNode, addPool, addReservation, host, LOAD_BALANCER, type TempStore } from './fixtures.js';
 import { CalicoError } from '../../src/api/errors.js';
 
 /**
@@ -27,7 +27,7 @@ export function clientScenarios(backend: string, tempStore: () => Promise<TempSt
       const { ipv4 } = await ipam.autoAssign(v4(2, 'node-a', 'h1'));
       assert.equal(ipv4.ips.length, 2);
       assert.match(ipv4.ips[0] ?? '', /^10\.65\.0\.\d+\/26$/);
-      const [aff] = await ipam.store.listAffinities('node-a', 4);
+      const [aff] = await ipam.store.listAffinities(host('node-a'), 4);
       assert.equal(aff?.value.state, 'confirmed');
       const block = await ipam.store.getBlock(aff?.cidr ?? '');
       assert.equal(block?.value.affinity, 'host:node-a');
@@ -54,7 +54,7 @@ export function clientScenarios(backend: string, tempStore: () => Promise<TempSt
       await ipam.autoAssign(v4(6, 'node-a', 'a')); // claims both /30 blocks
       const { ipv4 } = await ipam.autoAssign(v4(1, 'node-b', 'b'));
       assert.equal(ipv4.ips.length, 1);
-      assert.equal((await ipam.store.listAffinities('node-b')).length, 0, 'borrowing claims nothing');
+      assert.equal((await ipam.store.listAffinities(host('node-b'))).length, 0, 'borrowing claims nothing');
       const owner = (await ipam.store.listBlocks()).find((b) => b.value.allocations.some((i, o) => i !== null && ipv4.ips[0]?.startsWith(`10.0.0.${Number(b.value.cidr.split('.')[3]?.split('/')[0]) + o}/`)));
       assert.equal(owner?.value.affinity, 'host:node-a');
     });
@@ -155,7 +155,7 @@ export function clientScenarios(backend: string, tempStore: () => Promise<TempSt
       await ipam.releaseByHandle('a');
       const early = await ipam.autoAssign(v4(1, 'node-b', 'b'));
       assert.equal(early.ipv4.ips.length, 1, 'borrowed, not reclaimed');
-      assert.equal((await ipam.store.listAffinities('node-b')).length, 0);
+      assert.equal((await ipam.store.listAffinities(host('node-b'))).length, 0);
       await ipam.releaseByHandle('b');
       advance(61_000);
       await ipam.autoAssign(v4(1, 'node-b', 'b2'));
@@ -200,7 +200,7 @@ export function clientScenarios(backend: string, tempStore: () => Promise<TempSt
       assert.ok(node);
       await s.ds.update({ ...node, metadata: { ...node.metadata, labels: { zone: 'b' } } });
       await ipam.releaseByHandle('h');
-      assert.deepEqual(await ipam.store.listAffinities('node-a'), []);
+      assert.deepEqual(await ipam.store.listAffinities(host('node-a')), []);
       assert.deepEqual(await ipam.store.listBlocks(), [], 'the empty block went with its affinity');
     });
     test('attributes are looked up through enabled pools only: an address in a disabled pool reads as not assigned', async (t) => {
@@ -265,7 +265,7 @@ export function clientScenarios(backend: string, tempStore: () => Promise<TempSt
       await ipam.autoAssign({ ...v4(1, 'node-a', 't'), intendedUse: 'Tunnel' });
       await ipam.releaseByHandle('t');
       await ipam.autoAssign(v4(1, 'node-a', 'w'));
-      const pools = (await ipam.store.listAffinities('node-a')).map((a) => a.cidr.split('.').slice(0, 2).join('.')).sort();
+      const pools = (await ipam.store.listAffinities(host('node-a'))).map((a) => a.cidr.split('.').slice(0, 2).join('.')).sort();
       assert.deepEqual(pools, ['10.0', '10.9'], 'the empty tunnel block stays affine');
     });
     test('LoadBalancer addresses come from LoadBalancer pools in blocks affine to virtual:load-balancer, no Node needed', async (t) => {
@@ -274,6 +274,17 @@ export function clientScenarios(backend: string, tempStore: () => Promise<TempSt
       assert.match(ipv4.ips[0] ?? '', /^10\.99\.0\./);
       const [block] = await ipam.store.listBlocks();
       assert.equal(block?.value.affinity, 'virtual:load-balancer');
+      assert.deepEqual((await ipam.store.listAffinities(LOAD_BALANCER)).map((a) => [a.type, a.host, a.cidr, a.value.state]), [['virtual', 'load-balancer', block?.value.cidr, 'confirmed']]);
+    });
+    test('a node named load-balancer owns its blocks apart from the virtual LoadBalancer owner', async (t) => {
+      const { ipam } = await setup(t, { lb: { cidr: '10.99.0.0/24', allowedUses: ['LoadBalancer'] }, pods: { cidr: '10.0.0.0/24' } }, ['load-balancer']);
+      await ipam.autoAssign({ num4: 1, num6: 0, hostname: '', handleId: 'lb-1', intendedUse: 'LoadBalancer' });
+      await ipam.autoAssign(v4(1, 'load-balancer', 'pod-1'));
+      const owners = (await ipam.store.listAffinities()).map((a) => `${a.type}:${a.host} ${a.cidr.slice(0, 5)}`).sort();
+      assert.deepEqual(owners, ['host:load-balancer 10.0.', 'virtual:load-balancer 10.99']);
+      assert.deepEqual((await ipam.store.listAffinities(host('load-balancer'))).map((a) => a.cidr.slice(0, 5)), ['10.0.']);
+      await ipam.releaseHostAffinities('load-balancer', false);
+      assert.deepEqual((await ipam.store.listAffinities()).map((a) => `${a.type}:${a.host}`), ['virtual:load-balancer'], "the node's release leaves the virtual owner's affinity");
     });
   });
 }

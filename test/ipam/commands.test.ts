@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { IpamClient } from '../../src/ipam/index.js';
 import { configure, releaseIp, showBorrowed, showConfiguration, showIp, showUtilization, split } from '../../src/ipam/commands.js';
 import { CALICO_API_VERSION } from '../../src/api/meta.js';
-import { addNode, addPool, tempStore } from './fixtures.js';
+import { addNode, addPool, host, tempStore } from './fixtures.js';
 
 async function setup(t: TestContext) {
   const s = await tempStore();
@@ -102,5 +102,5 @@ test('ipam split needs a locked datastore, then replaces the pool by 2^k pools a
     'IP Pool pool was successfully split into 2 smaller pools.Created split-pool-0 with CIDR 10.0.0.0/30.\nCreated split-pool-1 with CIDR 10.0.0.4/30.\nPlease refer to the documentation for final steps.',
   );
   assert.deepEqual((await ipam.store.pools()).map((p) => [p.name, p.disabled]), [['split-pool-0', false], ['split-pool-1', false]]);
-  assert.equal((await ipam.store.listAffinities('node-a')).length, 1);
+  assert.equal((await ipam.store.listAffinities(host('node-a'))).length, 1);
 });

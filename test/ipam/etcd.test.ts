@@ -8,6 +8,9 @@ import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd.js';
 import { fiveHostsScenario } from './five-hosts.js';
 import type { TempStore } from './fixtures.js';
 import { RawEtcd } from '../datastore/raw-etcd.js';
+import assert from 'node:assert/strict';
+import { IpamClient } from '../../src/ipam/index.js';
+import { addPool } from './fixtures.js';
 
 let single: EtcdCluster | undefined;
 after(async () => {
@@ -24,6 +27,19 @@ async function tempEtcd(): Promise<TempStore> {
 }
 
 clientScenarios('etcd', tempEtcd);
+
+test('a LoadBalancer block affinity is written at upstream\'s key: /calico/ipam/v2/virtual/load-balancer/…', async (t) => {
+  const s = await tempEtcd();
+  t.after(() => s.cleanup());
+  await addPool(s.ds, 'lb', { cidr: '10.99.0.0/24', allowedUses: ['LoadBalancer'] });
+  const ipam = new IpamClient(s.ds);
+  await ipam.autoAssign({ num4: 1, num6: 0, hostname: '', handleId: 'lb-1', intendedUse: 'LoadBalancer' });
+  const block = (await ipam.store.listBlocks())[0]?.value.cidr.replace('/', '-');
+  const raw = new RawEtcd(single?.endpoints[0] ?? '');
+  const written = await raw.get(`/calico/ipam/v2/virtual/load-balancer/ipv4/block/${block}`);
+  assert.deepEqual(JSON.parse(written?.value ?? 'null'), { state: 'confirmed', deleted: false });
+  assert.equal(await raw.get(`/calico/ipam/v2/host/load-balancer/ipv4/block/${block}`), undefined);
+});
 
 test('five hosts allocating and releasing 2,000 addresses at once on a three-member etcd never share an address', { timeout: 600_000 }, async (t) => {
   const cluster = await startEtcdCluster(3);

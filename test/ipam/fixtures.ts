@@ -7,6 +7,7 @@ import { openDatastore } from '../../src/datastore/index.js';
 import type { Datastore } from '../../src/datastore/types.js';
 import { CALICO_API_VERSION } from '../../src/api/meta.js';
 import { MemoryDatastore } from './memory-datastore.js';
+import type { AffinityOwner } from '../../src/ipam/model.js';
 
 export interface TempStore {
   readonly ds: Datastore;
@@ -46,3 +47,11 @@ export async function addPool(ds: Datastore, name: string, spec: Record<string, 
 export async function addReservation(ds: Datastore, name: string, reservedCIDRs: string[]): Promise<void> {
   await ds.create({ apiVersion: CALICO_API_VERSION, kind: 'IPReservation', metadata: { name }, spec: { reservedCIDRs } });
 }
+
+/** The affinity owner of a node. */
+export function host(name: string): AffinityOwner {
+  return { type: 'host', host: name };
+}
+
+/** The owner of LoadBalancer blocks (upstream's virtual node `load-balancer`). */
+export const LOAD_BALANCER: AffinityOwner = { type: 'virtual', host: 'load-balancer' };
