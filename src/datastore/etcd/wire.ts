@@ -104,20 +104,16 @@ export function int(s: string | undefined): number {
 
 /**
  * The range_end that selects every key starting with `prefix` (etcd's
- * GetPrefixRangeEnd): the prefix with its last byte below 0xff incremented and
- * what follows dropped; all keys when every byte is 0xff.
+ * GetPrefixRangeEnd): the prefix with its last byte incremented, or "\0" (every
+ * key) for the empty prefix. UTF-8 never holds a 0xff byte, so there is no
+ * carry to propagate.
  */
 export function prefixRangeEnd(prefix: string): string {
   const bytes = Buffer.from(prefix, 'utf8');
-  for (let i = bytes.length - 1; i >= 0; i--) {
-    const byte = bytes[i] ?? 0xff;
-    if (byte < 0xff) {
-      const end = Buffer.from(bytes.subarray(0, i + 1));
-      end[i] = byte + 1;
-      return end.toString('base64');
-    }
-  }
-  return Buffer.from([0]).toString('base64');
+  const last = bytes.length - 1;
+  if (last < 0) return Buffer.from([0]).toString('base64');
+  bytes[last] = (bytes[last] ?? 0) + 1;
+  return bytes.toString('base64');
 }
 
 /** gRPC status codes the gateway reports in `code`. */
