@@ -108,7 +108,7 @@ export class NodeStartup {
       } catch (err) {
         if (!unavailable(err) || o.stopped?.() === true) throw err;
         log.warn({ err: err instanceof Error ? err.message : String(err) }, 'the datastore is not reachable yet; retrying start-up');
-        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
     this.finished = true;
