@@ -32,7 +32,7 @@ export {
 
 /**
  * Opens the configured datastore. The backend's module loads only when used,
- * so a host on sqlite never loads the gRPC stack and vice versa.
+ * so a host on sqlite never loads the etcd client and vice versa.
  */
 export async function openDatastore(config: DatastoreConfig): Promise<Datastore> {
   if (config.type === 'sqlite') {
