@@ -116,6 +116,30 @@ describe('etcdv3 with user/password authentication', () => {
     await admin(endpoint, '/v3/auth/enable', {});
     assert.equal((await ds.get({ kind: 'GlobalNetworkSet', name }))?.metadata.name, name);
   });
+
+  it('a watch started with a token etcd no longer knows authenticates again and sees later writes', async (t) => {
+    const ds = await open('calico-pw');
+    t.after(() => ds.close());
+    const from = await ds.revision();
+    await admin(endpoint, '/v3/auth/disable', {}, await rootToken());
+    await admin(endpoint, '/v3/auth/enable', {});
+    const name = unique('rewatch');
+    const events: WatchEvent[] = [];
+    const seen = new Promise<void>((resolve) => {
+      const w = ds.watch({ kinds: ['GlobalNetworkSet'], afterRevision: from }, (e) => {
+        events.push(e);
+        if (e.type !== 'added' || e.resource.metadata.name === name) {
+          w.close();
+          resolve();
+        }
+      });
+    });
+    const writer = await open('calico-pw');
+    t.after(() => writer.close());
+    await writer.create(netSet(name));
+    await seen;
+    assert.deepEqual(events.map((e) => (e.type === 'added' ? e.resource.metadata.name : e.type)), [name]);
+  });
 });
 
 describe('etcdv3 across members', () => {

@@ -170,6 +170,11 @@ export class EtcdTransport {
     };
   }
 
+  /** Drops the auth token, so the next call or stream authenticates again (a watch learns of expiry only from a cancel). */
+  forgetToken(): void {
+    this.token = undefined;
+  }
+
   /** Ends every connection; later calls fail. */
   close(): void {
     this.closed = true;

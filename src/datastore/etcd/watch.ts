@@ -91,9 +91,12 @@ export class EtcdWatch {
     }
     if (res.canceled === true) {
       const reason = res.cancel_reason ?? 'no reason given';
-      // An expired token: the transport authenticates again on the next open.
-      if (reason.includes('invalid auth token')) this.restart(reason);
-      else this.giveUp(`etcd ended the watch: ${reason}`);
+      if (reason.includes('invalid auth token')) {
+        this.transport.forgetToken();
+        this.restart(reason);
+      } else {
+        this.giveUp(`etcd ended the watch: ${reason}`);
+      }
       return;
     }
     const events = res.events ?? [];
