@@ -1,12 +1,10 @@
 // `calico-lab up` and `down`: the datastore, the lab network, the host with
-// its calico-node, the default IP pool — and taking all of it away again,
+// its calico-node (which creates the default IP pool) — and taking all of it away again,
 // also after a crash, from the state directory and the namespace prefix.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CalicoError } from '../api/errors.js';
 import { CALICO_API_VERSION } from '../api/meta.js';
-import { ipPoolDefaults } from '../api/kinds/ip-pool.js';
-import type { IPPoolSpec } from '../api/infra-types.js';
 import { readStatus } from '../agent/status.js';
 import type { DatastoreConfig } from '../datastore/config.js';
 import { datastoreEnv, withDatastore, writeClientConfig, type LabDatastore } from './datastore.js';
@@ -68,26 +66,42 @@ async function createIfAbsent(ds: LabDatastore, resource: Parameters<LabDatastor
   }
 }
 
-/** What calico-node and the Kubernetes side would have written before any pod starts. */
-async function seed(ds: LabDatastore, pool: string, hosts: readonly { readonly name: string; readonly address: string }[]): Promise<void> {
+/**
+ * What the Kubernetes side has written before calico-node starts: the node as
+ * the kubelet registers it (hostname label, InternalIP). calico-node's own
+ * start-up then adds its BGP address and creates the default IP pool.
+ */
+async function seed(ds: LabDatastore, hosts: readonly { readonly name: string; readonly address: string }[]): Promise<void> {
   await createIfAbsent(ds, {
     apiVersion: CALICO_API_VERSION,
     kind: 'ClusterInformation',
     metadata: { name: 'default' },
     spec: { datastoreReady: true, clusterGUID: 'calico-lab' },
   });
-  const spec: IPPoolSpec = ipPoolDefaults({ cidr: pool, natOutgoing: false } as IPPoolSpec);
-  await createIfAbsent(ds, { apiVersion: CALICO_API_VERSION, kind: 'IPPool', metadata: { name: pool.includes(':') ? 'default-ipv6-ippool' : 'default-ipv4-ippool' }, spec });
   for (const h of hosts) {
-    // The host's address, as the kubelet and calico-node's IP autodetection record it: the policy
-    // model needs it to know a workload's packets to that address go to its own host.
     await createIfAbsent(ds, {
       apiVersion: CALICO_API_VERSION,
       kind: 'Node',
       metadata: { name: h.name, labels: { 'kubernetes.io/hostname': h.name } },
-      spec: { addresses: [{ address: h.address, type: 'InternalIP' }], bgp: { ipv4Address: `${h.address}/${LAB_NETWORK.prefixLength}` } },
+      spec: { addresses: [{ address: h.address, type: 'InternalIP' }] },
     });
   }
+}
+
+/**
+ * calico-node's start-up settings as a manifest gives them: the host address
+ * autodetected (first-found: eth0), the lab's pool as the only default pool,
+ * without NAT outgoing (the lab network leads nowhere).
+ */
+export function startupEnv(pool: string): Record<string, string> {
+  const v6 = pool.includes(':');
+  return {
+    IP: 'autodetect',
+    CALICO_NETWORKING_BACKEND: 'bird',
+    CALICO_IPV4POOL_CIDR: v6 ? 'none' : pool,
+    CALICO_IPV6POOL_CIDR: v6 ? pool : 'none',
+    [v6 ? 'CALICO_IPV6POOL_NAT_OUTGOING' : 'CALICO_IPV4POOL_NAT_OUTGOING']: 'false',
+  };
 }
 
 export function logTail(file: string, lines = 15): string {
@@ -98,12 +112,12 @@ export function logTail(file: string, lines = 15): string {
   }
 }
 
-function startAgent(state: Pick<LabState, 'datastore' | 'dir'>, host: Omit<HostState, 'agentPid'>): number {
+function startAgent(state: Pick<LabState, 'datastore' | 'dir' | 'pool'>, host: Omit<HostState, 'agentPid'>): number {
   const config = writeClientConfig(state.dir, state.datastore);
   return spawnDaemon(
     inNetns(host.netns, [...nodeModuleCommand('agent/main'), '--hostname', host.name, '--status-file', host.statusFile, '--config', config]),
     host.logFile,
-    { ...datastoreEnv(state.datastore), NODENAME: host.name, LOG_LEVEL: process.env['CALICO_LAB_LOG_LEVEL'] ?? 'info' },
+    { ...datastoreEnv(state.datastore), ...startupEnv(state.pool), NODENAME: host.name, LOG_LEVEL: process.env['CALICO_LAB_LOG_LEVEL'] ?? 'info' },
   );
 }
 
@@ -151,7 +165,7 @@ export async function up(loc: LabLocation, options: UpOptions): Promise<LabState
     const hostName = 'host-1';
     const base: LabState = { version: 1, name: loc.name, prefix, dir: loc.dir, datastore, ...(etcdPid === undefined ? {} : { etcdPid }), networkNetns, pool, hosts: [] };
     saveState(base);
-    await withDatastore(base, (ds) => seed(ds, pool, [{ name: hostName, address: hostAddress(0) }]));
+    await withDatastore(base, (ds) => seed(ds, [{ name: hostName, address: hostAddress(0) }]));
     const hostNetns = labNetnsName(prefix, 'host1');
     say(`host ${hostName} in namespace ${hostNetns}`);
     const address = await makeHost(networkNetns, hostNetns, 0);
