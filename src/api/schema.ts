@@ -2,6 +2,7 @@
 // document becomes a FieldError naming its path, unknown fields included.
 import { z } from 'zod';
 import { fieldError, joinPath, type FieldError, type Result } from './errors.js';
+import { calicoWording } from './issue-wording.js';
 import { isIp, parseCidr } from './net.js';
 import { parseSelector, SelectorParseError } from '../selector/index.js';
 
@@ -28,7 +29,7 @@ export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], base
       if (nested.length === 0) out.push(fieldError('invalid-value', path, issue.message));
       else for (const e of nested) out.push({ ...e, path: e.path === '' ? path : issuePath(path, [e.path]) });
     } else {
-      out.push(fieldError('invalid-value', path, issue.message));
+      out.push(fieldError('invalid-value', path, calicoWording(issue)));
     }
   }
   return out;

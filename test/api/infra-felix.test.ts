@@ -71,7 +71,7 @@ describe('FelixConfiguration fields', () => {
 
   const rejected: [string, Record<string, unknown>, string[]][] = [
     ['an unknown field', { iptablesRefreshIntervalSecs: 10 }, ['spec.iptablesRefreshIntervalSecs: unknown field "iptablesRefreshIntervalSecs"']],
-    ['a number where a duration goes', { reportingInterval: 30 }, ['spec.reportingInterval: Invalid input: expected string, received number']],
+    ['a number where a duration goes', { reportingInterval: 30 }, ['spec.reportingInterval: cannot unmarshal number into Go value of type string']],
     ['a fractional duration where the CRD pattern wants whole units', { iptablesRefreshInterval: '1.5s' }, ["spec.iptablesRefreshInterval: 1.5s should match '^([0-9]+(ms|s|m|h))*$'"]],
     ['1500ms, which Go renders as 1.5s', { iptablesRefreshInterval: '1500ms' }, ["spec.iptablesRefreshInterval: 1.5s should match '^([0-9]+(ms|s|m|h))*$'"]],
     ['serviceLoopPrevention in another case (the Go validator matches exactly)', { serviceLoopPrevention: 'drop' }, ['spec.serviceLoopPrevention: must be one of Drop, Reject, Disabled']],

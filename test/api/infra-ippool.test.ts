@@ -63,7 +63,7 @@ describe('IPPool validation', () => {
     ['global() as node selector', { cidr: '10.0.0.0/16', nodeSelector: 'global()' }, ['spec.nodeSelector: global() selector is not valid for IPPool nodeSelector']],
     ['an unknown assignment mode', { cidr: '10.0.0.0/16', assignmentMode: 'Auto' }, ['spec.assignmentMode: must be one of Automatic, Manual']],
     ['a block size that is not an integer', { cidr: '10.0.0.0/16', blockSize: 26.5 }, ['spec.blockSize: must be an integer']],
-    ['a non-boolean natOutgoing', { cidr: '10.0.0.0/16', natOutgoing: 'true' }, ['spec.natOutgoing: Invalid input: expected boolean, received string']],
+    ['a non-boolean natOutgoing', { cidr: '10.0.0.0/16', natOutgoing: 'true' }, ['spec.natOutgoing: cannot unmarshal string into Go value of type bool']],
     ['an unknown field', { cidr: '10.0.0.0/16', ipip: { enabled: true } }, ['spec.ipip: unknown field "ipip"']],
   ];
   for (const [what, spec, expected] of rejected) {

@@ -26,7 +26,7 @@ const cases: [string, Expected[]][] = [
       [
         ['metadata.name', POLICY_NAME],
         ['spec.tier', SUBDOMAIN],
-        ['spec.order', /expected number/],
+        ['spec.order', 'cannot unmarshal string into Go value of type float64'],
         ['spec.selector', 'global() can only be used in an EntityRule namespaceSelector'],
         ['spec.serviceAccountSelector', /^invalid selector: /],
         ['spec.types', 'must have at most 2 items'],
@@ -100,7 +100,7 @@ const cases: [string, Expected[]][] = [
         ['spec.profiles[0]', SUBDOMAIN],
         ['spec.ports[0].protocol', 'EndpointPort protocol does not support ports.'],
         ['spec.ports[1].name', 'invalid port name: must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)'],
-        ['spec.ports[1].port', />=1/],
+        ['spec.ports[1].port', 'should be greater than or equal to 1'],
       ],
       [
         ['spec.interfaceName', 'must be "*" or an interface name matching ^[a-zA-Z0-9_.-]{1,15}$'],
