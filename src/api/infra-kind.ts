@@ -4,6 +4,7 @@
 // at once). Every kind in src/api/kinds is built here, so none repeats the
 // validate/applyDefaults plumbing.
 import type { z } from 'zod';
+import { NOT_FAST, type Fast } from './fast-path.js';
 import { fieldError, joinPath, type FieldError, type Result } from './errors.js';
 import type { KindDefinition } from './kind.js';
 import { CALICO_API_VERSION } from './meta.js';
@@ -98,6 +99,20 @@ export interface InfraKindSpec<R extends StoredResource> {
   /** Cross-field rules over the raw document: `spec` and `metadata` as given. */
   readonly check?: (spec: Fields, out: Issues, metadata: Fields) => void;
   readonly applyDefaults?: (resource: R) => R;
+  /**
+   * The value `schema` would return for a common shape of document, checked
+   * directly; NOT_FAST for anything else (see fast-path.ts). `check` still runs.
+   */
+  readonly fastPath?: (doc: unknown) => Fast<R>;
+}
+
+/** Each kind's validation without its fast path: what the fast path must agree with. */
+const fullValidations = new WeakMap<KindDefinition, (doc: unknown) => Result<StoredResource>>();
+
+/** Validates `doc` by the kind's schemas alone, never the fast path (for tests and comparisons). */
+export function validateFully<R extends StoredResource>(def: KindDefinition<R>, doc: unknown): Result<R> {
+  const full = fullValidations.get(def as KindDefinition) as ((doc: unknown) => Result<R>) | undefined;
+  return full === undefined ? def.validate(doc) : full(doc);
 }
 
 /**
@@ -105,26 +120,39 @@ export interface InfraKindSpec<R extends StoredResource> {
  * plus cross-field rules that run even when some field is malformed.
  */
 export function defineKind<R extends StoredResource>(spec: InfraKindSpec<R>): KindDefinition<R> {
-  const { schema, check } = spec;
-  return {
+  const { schema, check, fastPath } = spec;
+  const crossFieldErrors = (doc: unknown): readonly FieldError[] => {
+    if (check === undefined) return [];
+    const raw = new Fields(doc);
+    const out = new Issues('spec');
+    check(raw.obj('spec'), out, raw.obj('metadata'));
+    return out.errors;
+  };
+  const full = (doc: unknown): Result<R> => {
+    const r = validateWith(schema, doc);
+    const crossField = crossFieldErrors(doc);
+    if (crossField.length === 0) return r;
+    const errors = r.ok ? [] : [...r.errors];
+    for (const e of crossField) {
+      if (!errors.some((x) => x.path === e.path && x.message === e.message)) errors.push(e);
+    }
+    return { ok: false, errors };
+  };
+  const def: KindDefinition<R> = {
     kind: spec.kind,
     apiVersion: spec.apiVersion ?? CALICO_API_VERSION,
     namespaced: spec.namespaced ?? false,
     plural: spec.plural,
     aliases: spec.aliases,
-    validate: (doc: unknown): Result<R> => {
-      const r = validateWith(schema, doc);
-      if (check === undefined) return r;
-      const raw = new Fields(doc);
-      const out = new Issues('spec');
-      check(raw.obj('spec'), out, raw.obj('metadata'));
-      if (out.errors.length === 0) return r;
-      const errors = r.ok ? [] : [...r.errors];
-      for (const e of out.errors) {
-        if (!errors.some((x) => x.path === e.path && x.message === e.message)) errors.push(e);
-      }
-      return { ok: false, errors };
-    },
+    validate:
+      fastPath === undefined
+        ? full
+        : (doc: unknown): Result<R> => {
+            const value = fastPath(doc);
+            return value !== NOT_FAST && crossFieldErrors(doc).length === 0 ? { ok: true, value } : full(doc);
+          },
     applyDefaults: spec.applyDefaults ?? ((r: R) => r),
   };
+  fullValidations.set(def as unknown as KindDefinition, full as (doc: unknown) => Result<StoredResource>);
+  return def;
 }

@@ -23,6 +23,7 @@ export interface ObjectMetaOptions {
 
 const DNS1123_SUBDOMAIN_MAX = 253;
 export const DNS1123_SUBDOMAIN_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
+const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
 
 /** The name rule of most Calico kinds: a DNS-1123 subdomain of at most 253 bytes. */
 export const genericNameCheck: NameCheck = (name) => {
@@ -30,7 +31,7 @@ export const genericNameCheck: NameCheck = (name) => {
   if (name.length > DNS1123_SUBDOMAIN_MAX) {
     reasons.push(`name is too long by ${name.length - DNS1123_SUBDOMAIN_MAX} bytes`);
   }
-  if (!new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`).test(name)) {
+  if (!DNS1123_SUBDOMAIN_RE.test(name)) {
     reasons.push(`name must consist of lower case alphanumeric characters, '-' or '.' (regex: ${DNS1123_SUBDOMAIN_FMT})`);
   }
   return reasons;
@@ -132,7 +133,7 @@ export const annotationsSchema = z.record(z.string(), z.string()).superRefine((a
   }
 });
 
-function reasonsOf(r: string | readonly string[] | undefined): readonly string[] {
+export function reasonsOf(r: string | readonly string[] | undefined): readonly string[] {
   if (r === undefined) return [];
   return typeof r === 'string' ? [r] : r;
 }

@@ -30,15 +30,16 @@ export function familyBits(family: IpFamily): number {
 function parseIPv4(s: string): bigint | null {
   const parts = s.split('.');
   if (parts.length !== 4) return null;
-  let v = 0n;
+  // A number, not a BigInt, until the end: 32 bits fit exactly, and BigInt arithmetic allocates at every step.
+  let v = 0;
   for (const p of parts) {
     if (!/^\d{1,3}$/.test(p)) return null;
     if (p.length > 1 && p.startsWith('0')) return null; // no octal-looking octets
     const n = Number(p);
     if (n > 255) return null;
-    v = (v << 8n) | BigInt(n);
+    v = v * 256 + n;
   }
-  return v;
+  return BigInt(v);
 }
 
 function parseIPv6(s: string): bigint | null {
@@ -86,8 +87,8 @@ export function isIp(s: string): boolean {
 
 export function formatIp(family: IpFamily, value: bigint): IpAddress {
   if (family === 4) {
-    const o = [24n, 16n, 8n, 0n].map((sh) => Number((value >> sh) & 0xffn));
-    return o.join('.') as IpAddress;
+    const n = Number(value & 0xffffffffn);
+    return `${Math.floor(n / 0x1000000)}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}` as IpAddress;
   }
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(i * 16)) & 0xffffn));
@@ -120,10 +121,17 @@ export function canonicalIp(s: string): IpAddress | null {
   return p === null ? null : formatIp(p.family, p.value);
 }
 
+function computeMask(bits: number, prefixLength: number): bigint {
+  const host = BigInt(bits - prefixLength);
+  return ((1n << BigInt(bits)) - 1n) ^ ((1n << host) - 1n);
+}
+
+// Every mask computed once: parsing a CIDR is on the path of every endpoint and rule the agent reads.
+const MASKS4 = Array.from({ length: 33 }, (_, len) => computeMask(32, len));
+const MASKS6 = Array.from({ length: 129 }, (_, len) => computeMask(128, len));
+
 function mask(family: IpFamily, prefixLength: number): bigint {
-  const bits = BigInt(familyBits(family));
-  const host = bits - BigInt(prefixLength);
-  return ((1n << bits) - 1n) ^ ((1n << host) - 1n);
+  return (family === 4 ? MASKS4[prefixLength] : MASKS6[prefixLength]) ?? computeMask(familyBits(family), prefixLength);
 }
 
 /**

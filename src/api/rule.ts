@@ -96,9 +96,14 @@ function isMasked(n: string): boolean {
   return c !== null && ip !== null && c.network === ip.value;
 }
 
+/** What resourceNameField accepts: empty, or a DNS-1123 subdomain. */
+export function isResourceNameOrEmpty(s: string): boolean {
+  return s === '' || isDns1123Subdomain(s);
+}
+
 /** A field naming another resource (`validate:"name"`): empty, or a DNS-1123 subdomain. */
 export const resourceNameField = z.string().superRefine((s, ctx) => {
-  if (s !== '' && !isDns1123Subdomain(s)) {
+  if (!isResourceNameOrEmpty(s)) {
     ctx.addIssue({ code: 'custom', message: `must be a lowercase RFC 1123 subdomain (a-z, 0-9, "-" and ".", at most 253 characters)` });
   }
 });

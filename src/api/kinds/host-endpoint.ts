@@ -11,7 +11,11 @@ import { ipAddress } from '../schema.js';
 const INTERFACE_RE = /^[a-zA-Z0-9_.-]{1,15}$/;
 
 /** `*` (every interface of the host), or a Linux interface name. */
-export const interfaceNameField = z.string().refine((s) => s === '*' || INTERFACE_RE.test(s), {
+export function isInterfaceName(s: string): boolean {
+  return s === '*' || INTERFACE_RE.test(s);
+}
+
+export const interfaceNameField = z.string().refine(isInterfaceName, {
   message: 'must be "*" or an interface name matching ^[a-zA-Z0-9_.-]{1,15}$',
 });
 

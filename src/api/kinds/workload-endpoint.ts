@@ -5,14 +5,22 @@ import { CALICO_API_VERSION } from '../meta.js';
 import { defineKind } from '../infra-kind.js';
 import type { IPNAT, WorkloadEndpoint, WorkloadEndpointPort } from '../policy-types.js';
 import { resourceSchema } from '../metadata-schema.js';
-import { ALWAYS, asArray, asObj, asString, portNameErrors, resourceNameField } from '../rule.js';
+import { ALWAYS, asArray, asObj, asString, isResourceNameOrEmpty, portNameErrors, resourceNameField } from '../rule.js';
 import { cidrOrIp, ipAddress } from '../schema.js';
 import { cidrContainsIp, parseCidr, parseIp } from '../net.js';
-import { endpointPortProtocol, interfaceNameField } from './host-endpoint.js';
+import { inShapeOrder, NOT_FAST, onlyKeys, plainObject, resourceFastPath, stringList, stringWhere, type Fast, type Obj } from '../fast-path.js';
+import { endpointPortProtocol, interfaceNameField, isInterfaceName } from './host-endpoint.js';
 
 const CONTAINER_ID_RE = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 // Go's net.ParseMAC: EUI-48/EUI-64/20-octet, with ':' or '-' per octet or '.' per four digits.
 const MAC_RE = /^(?:[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){7}|[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){19}|[0-9A-Fa-f]{4}(?:\.[0-9A-Fa-f]{4}){2}|[0-9A-Fa-f]{4}(?:\.[0-9A-Fa-f]{4}){3}|[0-9A-Fa-f]{4}(?:\.[0-9A-Fa-f]{4}){9})$/;
+
+const isContainerId = (s: string): boolean => s === '' || CONTAINER_ID_RE.test(s);
+const isMacOrEmpty = (s: string): boolean => s === '' || isMac(s);
+const isIpv4 = (s: string): boolean => parseIp(s)?.family === 4;
+const isIpv6 = (s: string): boolean => parseIp(s)?.family === 6;
+/** What cidrOrIp accepts. */
+const isCidrOrIp = (s: string): boolean => parseCidr(s) !== null;
 
 /** Go's net.ParseMAC accepts mixed separators only per octet group; this keeps to one separator. */
 export function isMac(s: string): boolean {
@@ -21,15 +29,19 @@ export function isMac(s: string): boolean {
   return seps.size <= 1;
 }
 
-/** A strictly masked network (a bare IP is a single host). */
-const maskedNet = z.string().superRefine((n, ctx) => {
+/** Why `n` is not one strictly masked host network (a bare IP is a single host), or undefined. */
+function singleHostNetProblem(n: string): string | undefined {
   const c = parseCidr(n);
   const ip = parseIp(n.includes('/') ? n.slice(0, n.indexOf('/')) : n);
-  if (c === null || ip === null) ctx.addIssue({ code: 'custom', message: 'invalid CIDR' });
-  else if (c.network !== ip.value) ctx.addIssue({ code: 'custom', message: 'CIDR is not strictly masked (host bits must be zero)' });
-  else if (c.prefixLength !== (c.family === 4 ? 32 : 128)) {
-    ctx.addIssue({ code: 'custom', message: 'IP network contains multiple addresses' });
-  }
+  if (c === null || ip === null) return 'invalid CIDR';
+  if (c.network !== ip.value) return 'CIDR is not strictly masked (host bits must be zero)';
+  if (c.prefixLength !== (c.family === 4 ? 32 : 128)) return 'IP network contains multiple addresses';
+  return undefined;
+}
+
+const maskedNet = z.string().superRefine((n, ctx) => {
+  const problem = singleHostNetProblem(n);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const workloadEndpointPortSchema: z.ZodType<WorkloadEndpointPort> = z
@@ -73,8 +85,8 @@ const ipNatSchema: z.ZodType<IPNAT> = z
     }
   }, ALWAYS);
 
-const ipv4 = z.string().refine((s) => parseIp(s)?.family === 4, { message: 'must be an IPv4 address' });
-const ipv6 = z.string().refine((s) => parseIp(s)?.family === 6, { message: 'must be an IPv6 address' });
+const ipv4 = z.string().refine(isIpv4, { message: 'must be an IPv4 address' });
+const ipv6 = z.string().refine(isIpv6, { message: 'must be an IPv6 address' });
 const int64 = z.number().int();
 
 const qosControlsSchema = z.strictObject({
@@ -115,7 +127,7 @@ const workloadEndpointSpecSchema = z
     orchestrator: resourceNameField.optional(),
     workload: resourceNameField.optional(),
     node: resourceNameField.optional(),
-    containerID: z.string().refine((s) => s === '' || CONTAINER_ID_RE.test(s), { message: 'invalid container ID' }).optional(),
+    containerID: z.string().refine(isContainerId, { message: 'invalid container ID' }).optional(),
     pod: resourceNameField.optional(),
     endpoint: resourceNameField.optional(),
     serviceAccountName: resourceNameField.optional(),
@@ -126,19 +138,78 @@ const workloadEndpointSpecSchema = z
     profiles: z.array(resourceNameField).optional(),
     // Calico requires an interface name on every workload endpoint (the tag has no omitempty).
     interfaceName: interfaceNameField,
-    mac: z.string().refine((s) => s === '' || isMac(s), { message: 'must be a MAC address' }).optional(),
+    mac: z.string().refine(isMacOrEmpty, { message: 'must be a MAC address' }).optional(),
     ports: z.array(workloadEndpointPortSchema).optional(),
     allowSpoofedSourcePrefixes: z.array(cidrOrIp).optional(),
     qosControls: qosControlsSchema.optional(),
   })
   .superRefine(checkNats, ALWAYS);
 
+const META = { namespaced: true };
+
 const schema: z.ZodType<WorkloadEndpoint> = resourceSchema({
   apiVersion: CALICO_API_VERSION,
   kind: 'WorkloadEndpoint',
-  meta: { namespaced: true },
+  meta: META,
   spec: workloadEndpointSpecSchema,
 });
+
+// ---- the fast path: a WorkloadEndpoint as the CNI plugin writes it ----
+
+const FAST_PORT_KEYS = new Set(['name', 'protocol', 'port']);
+
+/** A named port without host port or host IP (those go the full way): {name, protocol, port} as zod orders them. */
+function fastPort(v: unknown): Fast<WorkloadEndpointPort> {
+  const p = plainObject(v);
+  if (p === undefined || !onlyKeys(p, FAST_PORT_KEYS)) return NOT_FAST;
+  const { name, protocol, port } = p;
+  if (typeof name !== 'string' || name === '' || portNameErrors(name).length > 0) return NOT_FAST;
+  if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP') return NOT_FAST;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return NOT_FAST;
+  return { name, protocol, port };
+}
+
+function fastPorts(v: unknown): Fast<WorkloadEndpointPort[]> {
+  if (!Array.isArray(v)) return NOT_FAST;
+  const out: WorkloadEndpointPort[] = [];
+  for (const x of v as unknown[]) {
+    const p = fastPort(x);
+    if (p === NOT_FAST) return NOT_FAST;
+    out.push(p);
+  }
+  return out;
+}
+
+const resourceName = stringWhere(isResourceNameOrEmpty);
+
+/** workloadEndpointSpecSchema's shape order; NATs and QoS controls are left to the full validation. */
+const FAST_SPEC_FIELDS: readonly (readonly [string, (v: unknown) => unknown])[] = [
+  ['orchestrator', resourceName],
+  ['workload', resourceName],
+  ['node', resourceName],
+  ['containerID', stringWhere(isContainerId)],
+  ['pod', resourceName],
+  ['endpoint', resourceName],
+  ['serviceAccountName', resourceName],
+  ['ipNetworks', (v) => stringList(v, (n) => singleHostNetProblem(n) === undefined)],
+  ['ipv4Gateway', stringWhere(isIpv4)],
+  ['ipv6Gateway', stringWhere(isIpv6)],
+  ['profiles', (v) => stringList(v, isResourceNameOrEmpty)],
+  ['interfaceName', stringWhere(isInterfaceName)],
+  ['mac', stringWhere(isMacOrEmpty)],
+  ['ports', fastPorts],
+  ['allowSpoofedSourcePrefixes', (v) => stringList(v, isCidrOrIp)],
+];
+const FAST_SPEC_KEYS = new Set(FAST_SPEC_FIELDS.map(([k]) => k));
+
+function fastSpec(s: Obj): Fast<Record<string, unknown>> {
+  // The interface name is required; its absence is the full validation's to report.
+  if (!onlyKeys(s, FAST_SPEC_KEYS) || !('interfaceName' in s)) return NOT_FAST;
+  return inShapeOrder(s, FAST_SPEC_FIELDS);
+}
+
+/** Exported for the test that it agrees with the full validation. */
+export const workloadEndpointFastPath = resourceFastPath<WorkloadEndpoint>({ apiVersion: CALICO_API_VERSION, kind: 'WorkloadEndpoint', meta: META, spec: fastSpec });
 
 export const workloadEndpointKind = defineKind<WorkloadEndpoint>({
   kind: 'WorkloadEndpoint',
@@ -146,4 +217,5 @@ export const workloadEndpointKind = defineKind<WorkloadEndpoint>({
   plural: 'workloadendpoints',
   aliases: ['workloadendpoint', 'wep', 'weps'],
   schema,
+  fastPath: workloadEndpointFastPath,
 });
