@@ -33,7 +33,8 @@ export const DEFAULT_INTERFACES_TO_EXCLUDE: readonly string[] = [
   '^vxlan\\.calico.*', '^vxlan-v6\\.calico.*', '^wireguard\\.cali.*', '^wg-v6\\.cali.*',
   '^nodelocaldns.*',
 ];
-const DEFAULT_EXCLUDE = new RegExp(`(${DEFAULT_INTERFACES_TO_EXCLUDE.join(')|(')})`);
+/** The default exclusions as upstream joins them into one regex. */
+export const DEFAULT_EXCLUDE = new RegExp(`(${DEFAULT_INTERFACES_TO_EXCLUDE.join(')|(')})`);
 
 interface IpJsonAddr {
   readonly family?: string;

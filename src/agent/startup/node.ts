@@ -6,7 +6,7 @@
 import type { Node, NodeBGPSpec, NodeInterface, NodeSpec } from '../../api/infra-types.js';
 import { CALICO_API_VERSION } from '../../api/meta.js';
 import { formatIp, parseCidr, parseIp, type IpFamily, type ParsedIp } from '../../api/net.js';
-import { autodetect, DEFAULT_INTERFACES_TO_EXCLUDE, filterInterfaces, isLocalAddress, localCidrOf, type HostInterface, type ReachSource } from './autodetect.js';
+import { autodetect, DEFAULT_EXCLUDE, filterInterfaces, isLocalAddress, localCidrOf, type HostInterface, type ReachSource } from './autodetect.js';
 import type { StartupConfig } from './env.js';
 
 export interface Note {
@@ -40,6 +40,7 @@ export type NodePlan =
     };
 
 const BGP_ADDRESS = { 4: 'ipv4Address', 6: 'ipv6Address' } as const;
+const IP_NAME: Readonly<Record<IpFamily, string>> = { 4: 'IP', 6: 'IP6' };
 
 type MutableBgp = { -readonly [K in keyof NodeBGPSpec]: NodeBGPSpec[K] };
 
@@ -64,8 +65,7 @@ function addressText(ip: ParsedIp): string {
 /** Upstream's interface list: every non-excluded interface with its addresses of the families given in the environment, by name. */
 function nodeInterfaces(ifaces: readonly HostInterface[], families: readonly IpFamily[]): NodeInterface[] | undefined {
   if (families.length === 0) return undefined;
-  const exclude = new RegExp(`(${DEFAULT_INTERFACES_TO_EXCLUDE.join(')|(')})`);
-  const list = filterInterfaces(ifaces, undefined, exclude, families).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const list = filterInterfaces(ifaces, undefined, DEFAULT_EXCLUDE, families).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out = list.map((i) => (i.addresses.length === 0 ? { name: i.name } : { name: i.name, addresses: i.addresses.map((a) => a.address as string) }));
   return out.length === 0 ? undefined : out;
 }
@@ -80,9 +80,7 @@ function withSpec(base: Node | undefined, name: string, spec: NodeSpec): Node {
 }
 
 function specWith(spec: NodeSpec, bgp: MutableBgp, interfaces: readonly NodeInterface[] | undefined): NodeSpec {
-  const { bgp: _oldBgp, interfaces: _oldInterfaces, ...rest } = spec;
-  void _oldBgp;
-  void _oldInterfaces;
+  const { bgp: _bgp, interfaces: _interfaces, ...rest } = spec;
   const empty = Object.values(bgp).every((v) => v === undefined || v === '');
   return { ...rest, ...(empty ? {} : { bgp: dropEmpty(bgp) }), ...(interfaces === undefined ? {} : { interfaces }) };
 }
@@ -179,8 +177,6 @@ export function planNode(inputs: NodeInputs): NodePlan {
   if (!changed) return { ok: true, checkConflicts: false, notes };
   return { ok: true, write: withSpec(existing, config.nodeName, next), checkConflicts, notes };
 }
-
-const IP_NAME: Readonly<Record<IpFamily, string>> = { 4: 'IP', 6: 'IP6' };
 
 /** Upstream clears only the addresses it was asked to autodetect. */
 function clearDetected(bgp: MutableBgp, config: StartupConfig, only?: Readonly<Record<IpFamily, boolean>>): MutableBgp {
