@@ -167,6 +167,18 @@ describe('calico-node start-up on a real host namespace', () => {
     assert.equal(await ds.revision(), before);
   });
 
+  it('calico-node exits 1 when it cannot autodetect an address, saying so', async () => {
+    await clean();
+    const agent = startAgent({
+      netns: host,
+      args: ['--hostname', 'h1', '--health-port', '0', '--metrics-port', '0'],
+      env: { DATASTORE_TYPE: 'sqlite', DATASTORE_PATH: tmp.path, CALICO_NETWORKING_BACKEND: 'bird', IP_AUTODETECTION_METHOD: 'interface=nosuch.*' },
+    });
+    assert.equal(await agent.exited(), 1);
+    assert.match(agent.stderr(), /calico-node: failed to configure IP addresses and subnets: failed to autodetect an IPv4 address: no valid host interfaces found/);
+    assert.equal(await nodeOf('h1'), undefined);
+  });
+
   it('calico-node writes its Node and pools, and is ready only then', async () => {
     await clean();
     const statusFile = join(tmp.dir, 'h1.status.json');
