@@ -52,10 +52,10 @@ describe('IPPools through calicoctl', () => {
     assert.equal((await ctl.run(['apply', '-f', ctl.file('p.yaml', `${pool('pool1', '10.1.0.0/16')}---\n${node}`)])).code, 0);
     const assigned = await withIpam(ctl, (ipam) => ipam.autoAssign({ num4: 1, num6: 0, hostname: 'node1', handleId: 'h1' }));
     assert.equal(assigned.ipv4.ips.length, 1);
-    assert.equal((await withIpam(ctl, (ipam) => ipam.store.listAffinities('node1'))).length, 1);
+    assert.equal((await withIpam(ctl, (ipam) => ipam.store.listAffinities({ type: 'host', host: 'node1' }))).length, 1);
 
     assert.equal((await ctl.run(['delete', 'ippool', 'pool1'])).stdout, "Successfully deleted 1 'IPPool' resource(s)\n");
-    assert.equal((await withIpam(ctl, (ipam) => ipam.store.listAffinities('node1'))).length, 0);
+    assert.equal((await withIpam(ctl, (ipam) => ipam.store.listAffinities({ type: 'host', host: 'node1' }))).length, 0);
 
     const r = await ctl.run(['create', '-f', ctl.file('p3.yaml', pool('pool3', '10.1.0.0/16', '  blockSize: 28\n'))]);
     assert.equal(
@@ -135,7 +135,7 @@ spec:
     assert.equal(await names('nodes'), 'NAME   \n\n');
     // Its only address released, the handle is gone too.
     await assert.rejects(withIpam(ctl, (ipam) => ipam.ipsByHandle('pod1')), { code: 'not-found' });
-    assert.equal((await withIpam(ctl, (ipam) => ipam.store.listAffinities('node1'))).length, 0);
+    assert.equal((await withIpam(ctl, (ipam) => ipam.store.listAffinities({ type: 'host', host: 'node1' }))).length, 0);
   });
 });
 
