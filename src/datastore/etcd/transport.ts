@@ -153,8 +153,8 @@ export class EtcdTransport {
               if (line !== '') handlers.line(line);
             }
           });
-          res.on('end', () => finish(new Error(`${target.endpoint} closed the watch stream`)));
           res.on('error', (err) => finish(err));
+          res.on('close', () => finish(new Error(`${target.endpoint} closed the watch stream`)));
         }, (err) => {
           if (err instanceof EtcdTransportError) this.failed(index);
           finish(err);
