@@ -86,6 +86,9 @@ function stringMap(v: unknown, ok: (k: string, v: string) => boolean): Fast<Reco
 
 const validLabel = (k: string, v: string): boolean => qualifiedNameErrors(k).length === 0 && labelValueErrors(v).length === 0;
 
+/** labelsSchema: qualified-name keys, valid label values. */
+export const fastLabels = (v: unknown): Fast<Record<string, string>> => stringMap(v, validLabel);
+
 /** objectMetaSchema's fields in its shape order; the rarer ones (finalizers, owner references, ...) go the full way. */
 function metaFields(opts: ObjectMetaOptions): readonly (readonly [string, (v: unknown) => unknown])[] {
   const kindCheck = opts.nameCheck;

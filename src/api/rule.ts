@@ -206,7 +206,7 @@ function httpPathError(p: Obj | undefined): string | undefined {
 
 // ---- Rule ----
 
-const ACTIONS: readonly [Action, ...Action[]] = ['Allow', 'Deny', 'Log', 'Pass'];
+export const ACTIONS: readonly [Action, ...Action[]] = ['Allow', 'Deny', 'Log', 'Pass'];
 
 const ruleShape = z.strictObject({
   action: z.enum(ACTIONS),
@@ -235,7 +235,8 @@ const NET_FIELDS = [
   ['destination', 'notNets'],
 ] as const;
 
-function checkRule(r: Obj, ctx: z.RefinementCtx): void {
+/** The cross-field rules of one rule, over the raw rule (they run whether or not its fields parsed). */
+export function checkRule(r: Obj, ctx: z.RefinementCtx): void {
   const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const protocol = r['protocol'];
   const ipVersion = r['ipVersion'];

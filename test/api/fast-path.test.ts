@@ -9,10 +9,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
-import { NOT_FAST } from '../../src/api/fast-path.js';
+import { NOT_FAST, type Fast } from '../../src/api/fast-path.js';
 import { validateFully } from '../../src/api/infra-kind.js';
+import type { KindDefinition } from '../../src/api/kind.js';
 import { kindFor } from '../../src/api/kinds.js';
+import { globalNetworkPolicyFastPath, globalNetworkPolicyKind } from '../../src/api/kinds/global-network-policy.js';
+import { networkPolicyFastPath, networkPolicyKind } from '../../src/api/kinds/network-policy.js';
+import { profileFastPath, profileKind } from '../../src/api/kinds/profile.js';
 import { workloadEndpointFastPath, workloadEndpointKind } from '../../src/api/kinds/workload-endpoint.js';
+import type { StoredResource } from '../../src/datastore/types.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 const V3 = 'projectcalico.org/v3';
@@ -32,16 +37,30 @@ function fixtureDocs(): unknown[] {
   );
 }
 
+interface FastKind {
+  readonly def: KindDefinition<StoredResource>;
+  readonly fast: (doc: unknown) => Fast<StoredResource>;
+}
+
+const FAST_KINDS: readonly FastKind[] = [
+  { def: workloadEndpointKind, fast: workloadEndpointFastPath },
+  { def: networkPolicyKind, fast: networkPolicyFastPath },
+  { def: globalNetworkPolicyKind, fast: globalNetworkPolicyFastPath },
+  { def: profileKind, fast: profileFastPath },
+] as readonly FastKind[];
+
+const WEP: FastKind = FAST_KINDS[0] as FastKind;
+
 /** The fast path agrees with the full validation on `doc`; returns whether it decided alone. */
-function assertAgrees(doc: unknown): boolean {
-  const full = validateFully(workloadEndpointKind, doc);
-  const fast = workloadEndpointFastPath(doc);
+function assertAgrees(doc: unknown, { def, fast: fastPath }: FastKind = WEP): boolean {
+  const full = validateFully(def, doc);
+  const fast = fastPath(doc);
   if (fast !== NOT_FAST) {
     assert.ok(full.ok, `fast path accepted what validation rejects: ${JSON.stringify(doc)}\n${JSON.stringify(full)}`);
     assert.deepStrictEqual(fast, full.value);
     assert.equal(JSON.stringify(fast), JSON.stringify(full.value), 'same key order');
   }
-  assert.deepStrictEqual(workloadEndpointKind.validate(doc), full);
+  assert.deepStrictEqual(def.validate(doc), full);
   return fast !== NOT_FAST;
 }
 
@@ -83,7 +102,7 @@ describe('validation fast path', () => {
     const docs = fixtureDocs();
     assert.ok(docs.length > 50, `only ${docs.length} fixture documents`);
     for (const doc of docs) {
-      assertAgrees(doc);
+      for (const k of FAST_KINDS) assertAgrees(doc, k);
       const d = (doc ?? {}) as { apiVersion?: unknown; kind?: unknown };
       const def = typeof d.apiVersion === 'string' && typeof d.kind === 'string' ? kindFor(d.apiVersion, d.kind) : undefined;
       if (def !== undefined) assert.deepStrictEqual(def.validate(doc), validateFully(def, doc));
@@ -211,4 +230,111 @@ describe('validation fast path', () => {
       assert.doesNotThrow(() => assertAgrees(doc), what);
     }
   });
+
+  // ---- policies and profiles ----
+
+  const selector = some(['', "app == 'web'", 'has(tier)', "app in {'a','b'}", 'all()', "!has(x) && env != 'prod'"], ['app ==', 'global()', "global() && app == 'a'", 'x'.repeat(1025), '(', 7]);
+  const ruleNet = some(['10.0.0.0/8', '192.168.1.0/24', 'fd00::/64', '0.0.0.0/0', '::/0'], ['10.0.0.1/8', '10.0.0.1', 'x', '10.0.0.0/33', 5]);
+  const rulePort = some([80, 443, '8080', '1000:2000', 'http', 'metrics-9'], [0, '0', 65536, '2000:1000', 'a--b', 'HTTP_', 80.5, true]);
+  const entity = withRare(
+    fc.record(
+      {
+        nets: list(ruleNet),
+        notNets: list(ruleNet),
+        selector,
+        notSelector: selector,
+        namespaceSelector: fc.oneof({ arbitrary: selector, weight: 8 }, { arbitrary: fc.constantFrom('global()', ' global( ) '), weight: 1 }),
+        ports: list(rulePort),
+        notPorts: list(rulePort),
+      },
+      { requiredKeys: [] },
+    ),
+    fc.record(
+      {
+        serviceAccounts: fc.constantFrom({ names: ['a'] }, { selector: "app == 'x'" }),
+        services: fc.constantFrom({ name: 'svc', namespace: 'ns' }, { name: '' }),
+        bogus: fc.constant(1),
+      },
+      { requiredKeys: [] },
+    ),
+  );
+  const rule = withRare(
+    fc.record(
+      {
+        action: some(['Allow', 'Deny', 'Log', 'Pass'], ['allow', 'Drop', '', 1]),
+        ipVersion: some([4, 6], [5, '4']),
+        protocol: some(['TCP', 'UDP', 'SCTP'], ['ICMP', 'ICMPv6', 'tcp', 6, '17', 'UDPLite', 0, 256]),
+        source: some([{}], [null, 'x']).chain((bad) => fc.oneof({ arbitrary: entity, weight: 12 }, { arbitrary: fc.constant(bad), weight: 1 })),
+        destination: some([{}], [null, 'x']).chain((bad) => fc.oneof({ arbitrary: entity, weight: 12 }, { arbitrary: fc.constant(bad), weight: 1 })),
+      },
+      { requiredKeys: ['action'] },
+    ),
+    fc.record(
+      {
+        notProtocol: fc.constantFrom('TCP', 'ICMP'),
+        icmp: fc.constantFrom({ type: 8 }, { code: 1 }),
+        http: fc.constantFrom({ methods: ['GET'] }),
+        metadata: fc.constantFrom({ annotations: { a: 'b' } }),
+      },
+      { requiredKeys: [] },
+    ),
+  );
+  const rules = list(rule);
+  const policyFields = {
+    tier: resourceName,
+    order: some([0, 100, 1.5, -3], ['1', null]),
+    ingress: rules,
+    egress: rules,
+    selector,
+    types: some([['Ingress'], ['Egress'], ['Ingress', 'Egress'], []], [['Ingress', 'Ingress'], ['ingress'], ['Ingress', 'Egress', 'Ingress'], 'Ingress']),
+    serviceAccountSelector: selector,
+  };
+  const policyName = some(['allow-web', 'a.b', 'x'], ['A', 'a.b.c', 'a_b', '', 'knp.default.x']);
+  const envelope = (kind: string, meta: fc.Arbitrary<object>, spec: fc.Arbitrary<object>) =>
+    fc.record({
+      apiVersion: some([V3], ['v1']),
+      kind: some([kind], ['NetworkSet']),
+      metadata: meta,
+      spec: some([{}], [null, 'x']).chain((bad) => fc.oneof({ arbitrary: spec, weight: 12 }, { arbitrary: fc.constant(bad), weight: 1 })),
+    });
+  const namespaced = fc.record({ name: policyName, namespace: some(['default', ''], ['A']) }, { requiredKeys: ['name'] });
+  const clusterScoped = fc.record({ name: policyName, namespace: some([''], ['default']) }, { requiredKeys: ['name'] });
+  const generated: readonly [string, fc.Arbitrary<object>, FastKind][] = [
+    ['NetworkPolicy', envelope('NetworkPolicy', namespaced, withRare(fc.record(policyFields, { requiredKeys: [] }), fc.record({ performanceHints: fc.constant(['AssumeNeededOnEveryNode']), namespaceSelector: selector }, { requiredKeys: [] }))), FAST_KINDS[1] as FastKind],
+    [
+      'GlobalNetworkPolicy',
+      envelope(
+        'GlobalNetworkPolicy',
+        clusterScoped,
+        withRare(
+          fc.record({ ...policyFields, namespaceSelector: selector, doNotTrack: some([false, true], ['true']), preDNAT: some([false, true], [1]), applyOnForward: some([false, true], ['x']) }, { requiredKeys: [] }),
+          fc.record({ performanceHints: fc.constant(['AssumeNeededOnEveryNode']), bogus: fc.constant(1) }, { requiredKeys: [] }),
+        ),
+      ),
+      FAST_KINDS[2] as FastKind,
+    ],
+    [
+      'Profile',
+      envelope(
+        'Profile',
+        fc.record({ name: some(['kns.default', 'ksa.ns.sa'], ['Kns', '']) }),
+        fc.record({ ingress: rules, egress: rules, labelsToApply: fc.dictionary(labelKey.filter((k): k is string => typeof k === 'string'), labelValue) }, { requiredKeys: [] }),
+      ),
+      FAST_KINDS[3] as FastKind,
+    ],
+  ];
+  for (const [kind, arbitrary, fastKind] of generated) {
+    it(`agrees with the full validation on generated ${kind}s, valid and invalid`, () => {
+      let fast = 0;
+      let full = 0;
+      fc.assert(
+        fc.property(arbitrary, (doc) => {
+          if (assertAgrees(doc, fastKind)) fast++;
+          else full++;
+        }),
+        { numRuns: 1500 },
+      );
+      assert.ok(fast > 100 && full > 100, `fast ${fast}, full ${full}`);
+    });
+  }
 });

@@ -6,7 +6,9 @@ import type { GlobalNetworkPolicy } from '../policy-types.js';
 import { regexNameCheck, resourceSchema } from '../metadata-schema.js';
 import { ALWAYS, asArray, asObj, nonGlobalSelectorField } from '../rule.js';
 import { applyPolicyDefaults } from '../policy-defaults.js';
-import { POLICY_NAME_MESSAGE, policySpecFields } from './network-policy.js';
+import { FAST_POLICY_SPEC_FIELDS, fastSpecOf, POLICY_NAME_MESSAGE, policySpecFields } from './network-policy.js';
+import { NOT_FAST, resourceFastPath } from '../fast-path.js';
+import { fastSelector, refinesClean } from '../rule-fast.js';
 
 const LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 
@@ -42,11 +44,30 @@ export const globalNetworkPolicySpecSchema = z
   .strictObject(globalPolicySpecFields({ staged: false }))
   .superRefine(checkHostPolicyFlags, ALWAYS);
 
+const META = { namespaced: false, nameCheck: globalNetworkPolicyNameCheck };
+
 const schema: z.ZodType<GlobalNetworkPolicy> = resourceSchema({
   apiVersion: CALICO_API_VERSION,
   kind: 'GlobalNetworkPolicy',
-  meta: { namespaced: false, nameCheck: globalNetworkPolicyNameCheck },
+  meta: META,
   spec: globalNetworkPolicySpecSchema,
+});
+
+const fastBoolean = (v: unknown): unknown => (typeof v === 'boolean' ? v : NOT_FAST);
+const fastGlobalSpec = fastSpecOf([
+  ...FAST_POLICY_SPEC_FIELDS,
+  ['namespaceSelector', fastSelector],
+  ['doNotTrack', fastBoolean],
+  ['preDNAT', fastBoolean],
+  ['applyOnForward', fastBoolean],
+]);
+
+/** Exported for the test that it agrees with the full validation. */
+export const globalNetworkPolicyFastPath = resourceFastPath<GlobalNetworkPolicy>({
+  apiVersion: CALICO_API_VERSION,
+  kind: 'GlobalNetworkPolicy',
+  meta: META,
+  spec: (s) => (refinesClean(checkHostPolicyFlags, s) ? fastGlobalSpec(s) : NOT_FAST),
 });
 
 export const globalNetworkPolicyKind = defineKind<GlobalNetworkPolicy>({
@@ -55,4 +76,5 @@ export const globalNetworkPolicyKind = defineKind<GlobalNetworkPolicy>({
   aliases: ['globalnetworkpolicy', 'gnp', 'gnps', 'cgnp'],
   schema,
   applyDefaults: (r) => applyPolicyDefaults(r, false),
+  fastPath: globalNetworkPolicyFastPath,
 });

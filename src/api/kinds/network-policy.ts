@@ -8,6 +8,8 @@ import { DNS1123_SUBDOMAIN_FMT, regexNameCheck, resourceSchema } from '../metada
 import { ALWAYS, asArray, asObj, nonGlobalSelectorField, resourceNameField, ruleListSchema } from '../rule.js';
 import { uniqueList } from '../schema.js';
 import { applyPolicyDefaults } from '../policy-defaults.js';
+import { inShapeOrder, NOT_FAST, onlyKeys, resourceFastPath, type Fast, type Obj } from '../fast-path.js';
+import { fastOrder, fastResourceName, fastRules, fastSelector, fastTypes } from '../rule-fast.js';
 
 const LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 /** Calico's wording for every policy name rule (it quotes the label regex even for dotted names). */
@@ -72,11 +74,38 @@ export function checkStagedDelete(spec: unknown, ctx: z.RefinementCtx, message =
 
 export const networkPolicySpecSchema = z.strictObject(policySpecFields({ global: false, staged: false }));
 
+const META = { namespaced: true, nameCheck: networkPolicyNameCheck };
+
 const schema: z.ZodType<NetworkPolicy> = resourceSchema({
   apiVersion: CALICO_API_VERSION,
   kind: 'NetworkPolicy',
-  meta: { namespaced: true, nameCheck: networkPolicyNameCheck },
+  meta: META,
   spec: networkPolicySpecSchema,
+});
+
+/** The fast path of policySpecFields (non-staged), in its shape order; performance hints go the full way. */
+export const FAST_POLICY_SPEC_FIELDS: readonly (readonly [string, (v: unknown) => unknown])[] = [
+  ['tier', fastResourceName],
+  ['order', fastOrder],
+  ['ingress', fastRules(1024)],
+  ['egress', fastRules(1024)],
+  ['selector', fastSelector],
+  ['types', fastTypes(2)],
+  ['serviceAccountSelector', fastSelector],
+];
+
+/** The spec of `fields` when every key of it is one of them. */
+export function fastSpecOf(fields: readonly (readonly [string, (v: unknown) => unknown])[]): (s: Obj) => Fast<Record<string, unknown>> {
+  const keys = new Set(fields.map(([k]) => k));
+  return (s) => (onlyKeys(s, keys) ? inShapeOrder(s, fields) : NOT_FAST);
+}
+
+/** Exported for the test that it agrees with the full validation. */
+export const networkPolicyFastPath = resourceFastPath<NetworkPolicy>({
+  apiVersion: CALICO_API_VERSION,
+  kind: 'NetworkPolicy',
+  meta: META,
+  spec: fastSpecOf(FAST_POLICY_SPEC_FIELDS),
 });
 
 export const networkPolicyKind = defineKind<NetworkPolicy>({
@@ -86,4 +115,5 @@ export const networkPolicyKind = defineKind<NetworkPolicy>({
   aliases: ['networkpolicy', 'policy', 'policies', 'np', 'pol', 'pols', 'cnp', 'caliconetworkpolicy'],
   schema,
   applyDefaults: (r) => applyPolicyDefaults(r, false),
+  fastPath: networkPolicyFastPath,
 });

@@ -6,6 +6,8 @@ import { defineKind } from '../infra-kind.js';
 import type { Profile } from '../policy-types.js';
 import { labelsSchema, resourceSchema } from '../metadata-schema.js';
 import { ruleSchema } from '../rule.js';
+import { fastLabels, NOT_FAST, onlyKeys, inShapeOrder, resourceFastPath } from '../fast-path.js';
+import { fastRules } from '../rule-fast.js';
 
 /** Calico's own allow-all profile for host endpoints; users cannot create one of this name. */
 export const DEFAULT_ALLOW_PROFILE = 'projectcalico-default-allow';
@@ -20,11 +22,28 @@ export const profileSpecSchema = z.strictObject({
   labelsToApply: labelsSchema.optional(),
 });
 
+const META = { namespaced: false };
+
 const schema: z.ZodType<Profile> = resourceSchema({
   apiVersion: CALICO_API_VERSION,
   kind: 'Profile',
-  meta: { namespaced: false },
+  meta: META,
   spec: profileSpecSchema,
+});
+
+const FAST_SPEC_FIELDS: readonly (readonly [string, (v: unknown) => unknown])[] = [
+  ['ingress', fastRules()],
+  ['egress', fastRules()],
+  ['labelsToApply', fastLabels],
+];
+const FAST_SPEC_KEYS = new Set(FAST_SPEC_FIELDS.map(([k]) => k));
+
+/** Exported for the test that it agrees with the full validation. */
+export const profileFastPath = resourceFastPath<Profile>({
+  apiVersion: CALICO_API_VERSION,
+  kind: 'Profile',
+  meta: META,
+  spec: (s) => (onlyKeys(s, FAST_SPEC_KEYS) ? inShapeOrder(s, FAST_SPEC_FIELDS) : NOT_FAST),
 });
 
 export const profileKind = defineKind<Profile>({
@@ -32,4 +51,5 @@ export const profileKind = defineKind<Profile>({
   plural: 'profiles',
   aliases: ['profile', 'pro', 'pros'],
   schema,
+  fastPath: profileFastPath,
 });
