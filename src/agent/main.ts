@@ -49,22 +49,21 @@ async function main(flags: Flags): Promise<void> {
     applyIntervalMs: config.applyIntervalMs,
     ...(config.refreshIntervalMs === undefined ? {} : { refreshIntervalMs: config.refreshIntervalMs }),
     revisionProbeMs: config.revisionProbeMs,
-    ...(statusFile === undefined
-      ? {}
-      : {
-          onStatus: (s) => {
-            try {
-              writeStatusFile(statusFile, startup.gate(s));
-            } catch (err) {
-              log.warn({ err: err instanceof Error ? err.message : String(err), statusFile }, 'cannot write the status file');
-            }
-          },
-        }),
+    onStatus: (s) => {
+      if (statusFile !== undefined) {
+        try {
+          writeStatusFile(statusFile, startup.gate(s));
+        } catch (err) {
+          log.warn({ err: err instanceof Error ? err.message : String(err), statusFile }, 'cannot write the status file');
+        }
+      }
+      if (s.programmedRevision >= 0) metrics.loadInBackground();
+    },
   });
 
   const servers: Server[] = [];
   const health = healthRoutes(() => startup.gate(agent.status()));
-  const metricRoutes = metricsRoutes(metrics.registry);
+  const metricRoutes = metricsRoutes(() => metrics.registry());
   const sameServer = config.healthEnabled && config.metricsEnabled && config.healthPort === config.metricsPort && config.healthPort !== 0 && config.healthHost === config.metricsHost;
   if (config.healthEnabled) {
     const routes = sameServer ? new Map([...health, ...metricRoutes]) : health;
@@ -94,6 +93,8 @@ async function main(flags: Flags): Promise<void> {
 
   log.info({ datastore: dsConfig.type, netns: config.netns ?? '(own)', families: config.families, refreshIntervalMs: config.refreshIntervalMs ?? 'FelixConfiguration' }, 'starting');
   agent.start();
+  // prom-client loads once the dataplane is first programmed (or /metrics is asked for); this bounds the wait.
+  setTimeout(() => metrics.loadInBackground(), 3000).unref();
   void recordClusterInformation(datastore, log, () => stopping);
   startup.run(datastore, { log: root, stopped: () => stopping, ...(config.netns === undefined ? {} : { netns: config.netns }) }).then(
     () => {

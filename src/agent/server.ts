@@ -32,11 +32,13 @@ export function healthRoutes(status: () => AgentStatus): Map<string, Handler> {
   ]);
 }
 
-export function metricsRoutes(registry: Registry): Map<string, Handler> {
+/** `registry` may be a loader: the agent loads prom-client lazily (see metrics.ts). */
+export function metricsRoutes(registry: Registry | (() => Promise<Registry>)): Map<string, Handler> {
   return new Map<string, Handler>([
     ['/metrics', async (_q, res) => {
-      const text = await registry.metrics();
-      res.writeHead(200, { 'content-type': registry.contentType });
+      const r = typeof registry === 'function' ? await registry() : registry;
+      const text = await r.metrics();
+      res.writeHead(200, { 'content-type': r.contentType });
       res.end(text);
     }],
   ]);
