@@ -27,19 +27,33 @@ export function familyBits(family: IpFamily): number {
   return family === 4 ? 32 : 128;
 }
 
+/**
+ * Dotted quad: four decimal octets of one to three digits, no leading zero
+ * (nothing octal-looking), each at most 255. Scanned by hand: every endpoint
+ * and rule address goes through here.
+ */
 function parseIPv4(s: string): bigint | null {
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
-  // A number, not a BigInt, until the end: 32 bits fit exactly, and BigInt arithmetic allocates at every step.
-  let v = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return null;
-    if (p.length > 1 && p.startsWith('0')) return null; // no octal-looking octets
-    const n = Number(p);
-    if (n > 255) return null;
-    v = v * 256 + n;
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let leadingZero = false;
+  let octets = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0x2e; // a final '.' closes the last octet
+    if (c === 0x2e) {
+      if (digits === 0 || (leadingZero && digits > 1) || octet > 255 || ++octets > 4) return null;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits === 0) leadingZero = c === 0x30;
+      if (++digits > 3) return null;
+      octet = octet * 10 + (c - 0x30);
+    } else {
+      return null;
+    }
   }
-  return BigInt(v);
+  return octets === 4 ? BigInt(value) : null;
 }
 
 function parseIPv6(s: string): bigint | null {
