@@ -78,9 +78,25 @@ export function checkPort(port: number, protocol: string): Protocol {
   return protocol;
 }
 
+/**
+ * A probe asks whether a new flow may start. A UDP probe's source port is
+ * whatever the kernel picks, and a port an earlier probe used may still have
+ * its conntrack entry in the host (30 s and more), which policy never sees
+ * again — Calico lets established flows continue. So before probing, the
+ * hosts forget UDP flows to the probed ports; TCP needs nothing (a SYN on a
+ * closed flow's entry is a new connection).
+ */
+async function forgetUdpFlows(state: LabState, probes: readonly PortProbe[]): Promise<void> {
+  const ports = [...new Set(probes.filter((p) => p.protocol === 'udp').map((p) => p.port))];
+  if (ports.length === 0) return;
+  // `conntrack -D` exits 1 when there was nothing to delete: that is fine.
+  await Promise.all(state.hosts.flatMap((h) => ports.map((port) => run(inNetns(h.netns, ['conntrack', '-D', '-p', 'udp', '--dport', String(port)])))));
+}
+
 export async function probe(state: LabState, from: string, to: string, port: number, protocol: Protocol, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<boolean> {
   const src = podOf(state, from);
   const dst = target(podOf(state, to), port, protocol);
+  await forgetUdpFlows(state, [{ port, protocol }]);
   return (await probeFrom(src.netns, [dst], timeoutMs)).get(dst.id) === true;
 }
 
@@ -109,6 +125,7 @@ export async function matrices(state: LabState, probes: readonly PortProbe[], op
   const byId = new Map(all.map((p) => [`${p.namespace}/${p.name}`, p]));
   const sources = all.filter((p) => options.only === undefined || options.only.has(`${p.namespace}/${p.name}`));
   const out = new Map<string, Matrix>(probes.map((p) => [`${p.protocol}/${p.port}`, {}]));
+  await forgetUdpFlows(state, probes);
   await mapLimit(sources, options.concurrency ?? 3, async (src) => {
     const id = `${src.namespace}/${src.name}`;
     const wanted = options.only?.get(id);

@@ -114,6 +114,21 @@ describe('calico-lab command line (sqlite datastore)', () => {
     assert.match(table, /web\/b\s+X\s+X/);
   });
 
+  it('a UDP probe is a new flow even when an earlier, allowed flow used its source port', async () => {
+    const a = (JSON.parse(ok(await lab.run(['pods', '--json'])).stdout) as { name: string; ips: string[] }[]).find((p) => p.name === 'a');
+    const podB = labNamespaces(lab.name).find((n) => n.includes('pod_web_b')) ?? '';
+    // From a fixed source port, so the flow has one conntrack entry in the host.
+    const sendFromFixedPort = (): string => spawnSync('ip', ['netns', 'exec', podB, 'sh', '-c', `echo x | nc -u -w1 -p 40123 ${a?.ips[0] ?? ''} 53`], { encoding: 'utf8' }).stdout;
+    ok(await lab.run(['ctl', 'delete', '-f', '-'], DENY_A));
+    ok(await lab.run(['sync']));
+    assert.notEqual(sendFromFixedPort(), '', 'allowed: a answers');
+    ok(await lab.run(['ctl', 'apply', '-f', '-'], DENY_A));
+    ok(await lab.run(['sync']));
+    assert.notEqual(sendFromFixedPort(), '', 'the established flow continues, as Calico lets it');
+    assert.equal((await lab.run(['probe', 'web/b', 'web/a', '--port', '53', '--protocol', 'udp'])).code, 1);
+    assert.equal(sendFromFixedPort(), '', 'the probe made the host forget the flow: the policy now decides');
+  });
+
   it('pod del removes the pod and its namespace', async () => {
     ok(await lab.run(['pod', 'del', 'web/b']));
     const list = JSON.parse(ok(await lab.run(['pods', '--json'])).stdout) as { name: string }[];
