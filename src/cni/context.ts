@@ -146,7 +146,7 @@ export async function checkDatastoreReady(ds: Datastore): Promise<void> {
  * Whether this process is a one-shot plugin invocation that exits as soon as
  * its result is written. Then the datastore is not closed: closing the last
  * sqlite connection checkpoints the WAL (an fsync on every ADD and DEL) and an
- * etcd client's shutdown waits on gRPC; committed writes are durable either way.
+ * etcd client would wait for its keep-alive sockets to close; committed writes are durable either way.
  */
 let oneShot = false;
 
