@@ -14,6 +14,7 @@ import { validateFully } from '../../src/api/infra-kind.js';
 import type { KindDefinition } from '../../src/api/kind.js';
 import { kindFor } from '../../src/api/kinds.js';
 import { globalNetworkPolicyFastPath, globalNetworkPolicyKind } from '../../src/api/kinds/global-network-policy.js';
+import { kubernetesNetworkPolicyFastPath, kubernetesNetworkPolicyKind } from '../../src/api/kinds/kubernetes-network-policy.js';
 import { networkPolicyFastPath, networkPolicyKind } from '../../src/api/kinds/network-policy.js';
 import { profileFastPath, profileKind } from '../../src/api/kinds/profile.js';
 import { workloadEndpointFastPath, workloadEndpointKind } from '../../src/api/kinds/workload-endpoint.js';
@@ -47,6 +48,7 @@ const FAST_KINDS: readonly FastKind[] = [
   { def: networkPolicyKind, fast: networkPolicyFastPath },
   { def: globalNetworkPolicyKind, fast: globalNetworkPolicyFastPath },
   { def: profileKind, fast: profileFastPath },
+  { def: kubernetesNetworkPolicyKind, fast: kubernetesNetworkPolicyFastPath },
 ] as readonly FastKind[];
 
 const WEP: FastKind = FAST_KINDS[0] as FastKind;
@@ -299,7 +301,7 @@ describe('validation fast path', () => {
     });
   const namespaced = fc.record({ name: policyName, namespace: some(['default', ''], ['A']) }, { requiredKeys: ['name'] });
   const clusterScoped = fc.record({ name: policyName, namespace: some([''], ['default']) }, { requiredKeys: ['name'] });
-  const generated: readonly [string, fc.Arbitrary<object>, FastKind][] = [
+  const generated: [string, fc.Arbitrary<object>, FastKind][] = [
     ['NetworkPolicy', envelope('NetworkPolicy', namespaced, withRare(fc.record(policyFields, { requiredKeys: [] }), fc.record({ performanceHints: fc.constant(['AssumeNeededOnEveryNode']), namespaceSelector: selector }, { requiredKeys: [] }))), FAST_KINDS[1] as FastKind],
     [
       'GlobalNetworkPolicy',
@@ -323,6 +325,57 @@ describe('validation fast path', () => {
       FAST_KINDS[3] as FastKind,
     ],
   ];
+  const k8sSelector = withRare(
+    fc.record(
+      {
+        matchLabels: fc.dictionary(labelKey.filter((k): k is string => typeof k === 'string'), labelValue),
+        matchExpressions: list(
+          fc.record(
+            {
+              key: labelKey,
+              operator: some(['In', 'NotIn', 'Exists', 'DoesNotExist'], ['in', 'Equals', 1]),
+              values: list(labelValue),
+            },
+            { requiredKeys: ['key', 'operator'] },
+          ),
+        ),
+      },
+      { requiredKeys: [] },
+    ),
+    fc.record({ bogus: fc.constant(1) }),
+  );
+  const ipBlock = fc.record(
+    { cidr: some(['10.0.0.0/8', '192.168.0.0/16', 'fd00::/64'], ['', '10.0.0.1', 'x', '10.0.0.0/33']), except: list(some(['10.1.0.0/16', '10.0.0.0/8', '192.168.1.0/24'], ['x', '10.1.0.0'])) },
+    { requiredKeys: ['cidr'] },
+  );
+  const peer = fc.record({ podSelector: k8sSelector, namespaceSelector: k8sSelector, ipBlock }, { requiredKeys: [] });
+  const k8sPort = withRare(
+    fc.record(
+      {
+        protocol: some(['TCP', 'UDP', 'SCTP'], ['tcp', 'ICMP', 6]),
+        port: some([80, 443, 65535, 'http', 'metrics-9'], [0, 65536, 80.5, 'a--b', '80', Number.MAX_SAFE_INTEGER + 1, -0]),
+        endPort: some([1000, 65535], [79, 70000, 1.5]),
+      },
+      { requiredKeys: [] },
+    ),
+    fc.record({ bogus: fc.constant(1) }),
+  );
+  const k8sPolicy = fc.record({
+    apiVersion: some(['networking.k8s.io/v1'], [V3]),
+    kind: some(['NetworkPolicy'], ['NetworkPolicies']),
+    metadata: namespaced,
+    spec: fc.record(
+      {
+        podSelector: k8sSelector,
+        ingress: list(fc.record({ from: list(peer), ports: list(k8sPort) }, { requiredKeys: [] })),
+        egress: list(fc.record({ to: list(peer), ports: list(k8sPort) }, { requiredKeys: [] })),
+        policyTypes: some([['Ingress'], ['Egress'], ['Ingress', 'Egress'], [], ['Ingress', 'Ingress']], [['Ingress', 'Egress', 'Ingress'], ['ingress']]),
+      },
+      { requiredKeys: [] },
+    ),
+  });
+  generated.push(['Kubernetes NetworkPolicy', k8sPolicy, FAST_KINDS[4] as FastKind]);
+
   for (const [kind, arbitrary, fastKind] of generated) {
     it(`agrees with the full validation on generated ${kind}s, valid and invalid`, () => {
       let fast = 0;
@@ -337,4 +390,86 @@ describe('validation fast path', () => {
       assert.ok(fast > 100 && full > 100, `fast ${fast}, full ${full}`);
     });
   }
+
+  // Exhaustive single changes of valid documents: every field replaced by each odd value, removed, or joined by an unknown one.
+  const templates: readonly [unknown, FastKind][] = [
+    [cniEndpoint(), WEP],
+    [
+      {
+        apiVersion: V3,
+        kind: 'NetworkPolicy',
+        metadata: { name: 'allow-web', namespace: 'prod', labels: { app: 'web' } },
+        spec: {
+          tier: 'default',
+          order: 100,
+          selector: "app == 'web'",
+          types: ['Ingress', 'Egress'],
+          ingress: [{ action: 'Allow', protocol: 'TCP', source: { selector: "app == 'api'", namespaceSelector: "env == 'prod'", nets: ['10.0.0.0/8'] }, destination: { ports: [80, '8000:8080', 'http'] } }],
+          egress: [{ action: 'Deny', ipVersion: 4, destination: { notNets: ['192.168.0.0/16'], notSelector: 'has(x)', notPorts: ['dns'] } }],
+          serviceAccountSelector: "role == 'web'",
+        },
+      },
+      FAST_KINDS[1] as FastKind,
+    ],
+    [
+      { apiVersion: V3, kind: 'GlobalNetworkPolicy', metadata: { name: 'security.deny' }, spec: { tier: 'security', order: 1, selector: 'all()', namespaceSelector: "env == 'dev'", doNotTrack: false, preDNAT: false, applyOnForward: true, ingress: [{ action: 'Pass', source: { nets: ['fd00::/64'] } }] } },
+      FAST_KINDS[2] as FastKind,
+    ],
+    [
+      { apiVersion: V3, kind: 'Profile', metadata: { name: 'kns.prod' }, spec: { ingress: [{ action: 'Allow' }], egress: [{ action: 'Allow', protocol: 'UDP', ipVersion: 6, destination: { ports: [53] } }], labelsToApply: { 'pcns.projectcalico.org/name': 'prod' } } },
+      FAST_KINDS[3] as FastKind,
+    ],
+    [
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'web', namespace: 'prod' },
+        spec: {
+          podSelector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'Exists' }] },
+          ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'a' } }, podSelector: {} }, { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }], ports: [{ protocol: 'TCP', port: 80, endPort: 90 }, { port: 'http' }] }],
+          egress: [{ to: [{ podSelector: { matchLabels: { app: 'db' } } }] }],
+          policyTypes: ['Ingress', 'Egress'],
+        },
+      },
+      FAST_KINDS[4] as FastKind,
+    ],
+  ];
+  const ODD: readonly unknown[] = [null, '', 'x', 'A', '-a', 'in', 'In', 'tcp', 'global()', 'a--b', '10.0.0.1', '10.0.0.1/8', 'x'.repeat(64), 0, -1, 1.5, 65536, true, [], {}, ['x'], [{}], { x: 1 }];
+
+  /** Every object or array inside `v`, with the path to it. */
+  function containers(v: unknown, path: (string | number)[] = []): [unknown, (string | number)[]][] {
+    if (typeof v !== 'object' || v === null) return [];
+    const out: [unknown, (string | number)[]][] = [[v, path]];
+    for (const [k, x] of Object.entries(v)) out.push(...containers(x, [...path, Array.isArray(v) ? Number(k) : k]));
+    return out;
+  }
+
+  function changed(doc: unknown, path: readonly (string | number)[], change: (parent: Record<string, unknown> | unknown[]) => void): unknown {
+    const copy = structuredClone(doc);
+    let at: unknown = copy;
+    for (const seg of path) at = (at as Record<string | number, unknown>)[seg];
+    change(at as Record<string, unknown>);
+    return copy;
+  }
+
+  it('agrees with the full validation on every single change of a valid document', () => {
+    let fast = 0;
+    let checked = 0;
+    for (const [doc, k] of templates) {
+      assert.equal(assertAgrees(doc, k), true, `the template ${k.def.kind} takes the fast path`);
+      for (const [node, path] of containers(doc)) {
+        const keys = Object.keys(node as object);
+        const variants: unknown[] = [changed(doc, path, (p) => ((p as Record<string, unknown>)['bogus'] = 1))];
+        for (const key of keys) {
+          variants.push(changed(doc, path, (p) => (Array.isArray(p) ? p.splice(Number(key), 1) : delete p[key])));
+          for (const odd of ODD) variants.push(changed(doc, path, (p) => ((p as Record<string, unknown>)[key] = structuredClone(odd))));
+        }
+        for (const v of variants) {
+          checked++;
+          if (assertAgrees(v, k)) fast++;
+        }
+      }
+    }
+    assert.ok(checked > 2000 && fast > 100, `checked ${checked}, fast ${fast}`);
+  });
 });

@@ -18,8 +18,22 @@ import type {
 import { labelsSchema, labelValueErrors, qualifiedNameErrors, resourceSchema } from '../metadata-schema.js';
 import { ALWAYS, asArray, asObj, asString, portNameErrors } from '../rule.js';
 import { cidrContainsCidr, parseCidr } from '../net.js';
+import { fastLabels, inShapeOrder, NOT_FAST, onlyKeys, plainObject, resourceFastPath, stringWhere, type Fast } from '../fast-path.js';
+import { refinesClean } from '../rule-fast.js';
 
 const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
+
+/** In and NotIn need values, Exists and DoesNotExist take none. */
+function checkRequirement(v: unknown, ctx: z.RefinementCtx): void {
+  const r = asObj(v) ?? {};
+  const n = asArray(r['values']).length;
+  if ((r['operator'] === 'In' || r['operator'] === 'NotIn') && n === 0) {
+    ctx.addIssue({ code: 'custom', path: ['values'], message: "must be specified when `operator` is 'In' or 'NotIn'" });
+  }
+  if ((r['operator'] === 'Exists' || r['operator'] === 'DoesNotExist') && n > 0) {
+    ctx.addIssue({ code: 'custom', path: ['values'], message: "may not be specified when `operator` is 'Exists' or 'DoesNotExist'" });
+  }
+}
 
 const requirementSchema: z.ZodType<LabelSelectorRequirement> = z
   .strictObject({
@@ -36,16 +50,7 @@ const requirementSchema: z.ZodType<LabelSelectorRequirement> = z
       })
       .optional(),
   })
-  .superRefine((v, ctx) => {
-    const r = asObj(v) ?? {};
-    const n = asArray(r['values']).length;
-    if ((r['operator'] === 'In' || r['operator'] === 'NotIn') && n === 0) {
-      ctx.addIssue({ code: 'custom', path: ['values'], message: "must be specified when `operator` is 'In' or 'NotIn'" });
-    }
-    if ((r['operator'] === 'Exists' || r['operator'] === 'DoesNotExist') && n > 0) {
-      ctx.addIssue({ code: 'custom', path: ['values'], message: "may not be specified when `operator` is 'Exists' or 'DoesNotExist'" });
-    }
-  }, ALWAYS);
+  .superRefine(checkRequirement, ALWAYS);
 
 export const labelSelectorSchema: z.ZodType<LabelSelector> = z.strictObject({
   matchLabels: labelsSchema.optional(),
@@ -56,6 +61,20 @@ function cidrFormatOk(s: string): boolean {
   return s.includes('/') && parseCidr(s) !== null;
 }
 
+/** Every exception a CIDR strictly inside the block's. */
+function checkIpBlock(v: unknown, ctx: z.RefinementCtx): void {
+  const b = asObj(v) ?? {};
+  const outer = cidrFormatOk(asString(b['cidr']) ?? '') ? parseCidr(asString(b['cidr']) ?? '') : null;
+  asArray(b['except']).forEach((e, i) => {
+    const s = asString(e) ?? '';
+    const inner = cidrFormatOk(s) ? parseCidr(s) : null;
+    if (inner === null) ctx.addIssue({ code: 'custom', path: ['except', i], message: 'not a valid CIDR' });
+    else if (outer !== null && (!cidrContainsCidr(outer, inner) || inner.prefixLength <= outer.prefixLength)) {
+      ctx.addIssue({ code: 'custom', path: ['except', i], message: 'must be a strict subset of `cidr`' });
+    }
+  });
+}
+
 const ipBlockSchema: z.ZodType<IPBlock> = z
   .strictObject({
     cidr: z.string().superRefine((c, ctx) => {
@@ -64,18 +83,15 @@ const ipBlockSchema: z.ZodType<IPBlock> = z
     }),
     except: z.array(z.string()).optional(),
   })
-  .superRefine((v, ctx) => {
-    const b = asObj(v) ?? {};
-    const outer = cidrFormatOk(asString(b['cidr']) ?? '') ? parseCidr(asString(b['cidr']) ?? '') : null;
-    asArray(b['except']).forEach((e, i) => {
-      const s = asString(e) ?? '';
-      const inner = cidrFormatOk(s) ? parseCidr(s) : null;
-      if (inner === null) ctx.addIssue({ code: 'custom', path: ['except', i], message: 'not a valid CIDR' });
-      else if (outer !== null && (!cidrContainsCidr(outer, inner) || inner.prefixLength <= outer.prefixLength)) {
-        ctx.addIssue({ code: 'custom', path: ['except', i], message: 'must be a strict subset of `cidr`' });
-      }
-    });
-  }, ALWAYS);
+  .superRefine(checkIpBlock, ALWAYS);
+
+/** One kind of peer, and an IP block alone. */
+function checkPeer(v: unknown, ctx: z.RefinementCtx): void {
+  const p = asObj(v) ?? {};
+  const n = ['podSelector', 'namespaceSelector', 'ipBlock'].filter((k) => p[k] !== undefined).length;
+  if (n === 0) ctx.addIssue({ code: 'custom', message: 'must specify a peer' });
+  else if (n > 1 && p['ipBlock'] !== undefined) ctx.addIssue({ code: 'custom', message: 'may not specify both ipBlock and another peer' });
+}
 
 const peerSchema: z.ZodType<K8sNetworkPolicyPeer> = z
   .strictObject({
@@ -83,14 +99,30 @@ const peerSchema: z.ZodType<K8sNetworkPolicyPeer> = z
     namespaceSelector: labelSelectorSchema.optional(),
     ipBlock: ipBlockSchema.optional(),
   })
-  .superRefine((v, ctx) => {
-    const p = asObj(v) ?? {};
-    const n = ['podSelector', 'namespaceSelector', 'ipBlock'].filter((k) => p[k] !== undefined).length;
-    if (n === 0) ctx.addIssue({ code: 'custom', message: 'must specify a peer' });
-    else if (n > 1 && p['ipBlock'] !== undefined) ctx.addIssue({ code: 'custom', message: 'may not specify both ipBlock and another peer' });
-  }, ALWAYS);
+  .superRefine(checkPeer, ALWAYS);
 
 const PORT_NUMBER_MSG = 'must be between 1 and 65535, inclusive';
+
+/** Port numbers in range, an end port only after a numeric port and not below it, port names as Kubernetes allows. */
+function checkPort(v: unknown, ctx: z.RefinementCtx): void {
+  const p = asObj(v) ?? {};
+  const port = p['port'];
+  const endPort = p['endPort'];
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const inRange = (n: unknown) => typeof n === 'number' && n >= 1 && n <= 65535;
+  if (typeof port === 'number') {
+    if (!inRange(port)) issue('port', PORT_NUMBER_MSG);
+    if (typeof endPort === 'number') {
+      if (endPort < port) issue('endPort', 'must be greater than or equal to `port`');
+      if (!inRange(endPort)) issue('endPort', PORT_NUMBER_MSG);
+    }
+  } else if (typeof port === 'string') {
+    if (endPort !== undefined) issue('endPort', 'may not be specified when `port` is non-numeric');
+    for (const m of portNameErrors(port)) issue('port', m);
+  } else if (port === undefined && endPort !== undefined) {
+    issue('endPort', 'may not be specified when `port` is not specified');
+  }
+}
 
 const portSchema: z.ZodType<K8sNetworkPolicyPort> = z
   .strictObject({
@@ -98,25 +130,7 @@ const portSchema: z.ZodType<K8sNetworkPolicyPort> = z
     port: z.union([z.number().int(), z.string()]).optional(),
     endPort: z.number().int().optional(),
   })
-  .superRefine((v, ctx) => {
-    const p = asObj(v) ?? {};
-    const port = p['port'];
-    const endPort = p['endPort'];
-    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    const inRange = (n: unknown) => typeof n === 'number' && n >= 1 && n <= 65535;
-    if (typeof port === 'number') {
-      if (!inRange(port)) issue('port', PORT_NUMBER_MSG);
-      if (typeof endPort === 'number') {
-        if (endPort < port) issue('endPort', 'must be greater than or equal to `port`');
-        if (!inRange(endPort)) issue('endPort', PORT_NUMBER_MSG);
-      }
-    } else if (typeof port === 'string') {
-      if (endPort !== undefined) issue('endPort', 'may not be specified when `port` is non-numeric');
-      for (const m of portNameErrors(port)) issue('port', m);
-    } else if (port === undefined && endPort !== undefined) {
-      issue('endPort', 'may not be specified when `port` is not specified');
-    }
-  }, ALWAYS);
+  .superRefine(checkPort, ALWAYS);
 
 const ingressRuleSchema: z.ZodType<K8sIngressRule> = z.strictObject({
   from: z.array(peerSchema).optional(),
@@ -143,11 +157,108 @@ const specSchema: z.ZodType<K8sNetworkPolicySpec> = z
   .strictObject(k8sPolicySpecFields)
   .transform((s) => ({ ...s, podSelector: s.podSelector ?? {} }));
 
+const META = { namespaced: true };
+
 const schema: z.ZodType<KubernetesNetworkPolicy> = resourceSchema({
   apiVersion: K8S_NETWORKING_API_VERSION,
   kind: 'NetworkPolicy',
-  meta: { namespaced: true },
+  meta: META,
   spec: specSchema,
+});
+
+// ---- the fast path (see fast-path.ts): the same checks on the common shapes, the same value ----
+
+type Field = readonly [string, (v: unknown) => unknown];
+
+/**
+ * An object of these fields only, the `required` ones present, each field
+ * checked, then `refine` (the schema's cross-field check) clean.
+ */
+function fastObject(fields: readonly Field[], refine?: (v: unknown, ctx: z.RefinementCtx) => void, required: readonly string[] = []): (v: unknown) => Fast<Record<string, unknown>> {
+  const keys = new Set(fields.map(([k]) => k));
+  return (v) => {
+    const o = plainObject(v);
+    if (o === undefined || !onlyKeys(o, keys) || required.some((k) => !(k in o))) return NOT_FAST;
+    const out = inShapeOrder(o, fields);
+    return out === NOT_FAST || (refine !== undefined && !refinesClean(refine, o)) ? NOT_FAST : out;
+  };
+}
+
+function fastList(item: (v: unknown) => unknown, maxItems = Infinity): (v: unknown) => Fast<unknown[]> {
+  return (v) => {
+    if (!Array.isArray(v) || v.length > maxItems) return NOT_FAST;
+    const out: unknown[] = [];
+    for (const x of v as unknown[]) {
+      const y = item(x);
+      if (y === NOT_FAST) return NOT_FAST;
+      out.push(y);
+    }
+    return out;
+  };
+}
+
+const oneOf = (values: readonly unknown[]) => (v: unknown) => (values.includes(v) ? v : NOT_FAST);
+const anyString = stringWhere(() => true);
+const safeInteger = (v: unknown): unknown => (Number.isSafeInteger(v) ? v : NOT_FAST);
+
+const fastSelector = fastObject([
+  ['matchLabels', fastLabels],
+  [
+    'matchExpressions',
+    fastList(
+      fastObject(
+        [
+          ['key', stringWhere((k) => qualifiedNameErrors(k).length === 0)],
+          ['operator', oneOf(OPERATORS)],
+          ['values', fastList(stringWhere((x) => labelValueErrors(x).length === 0))],
+        ],
+        checkRequirement,
+        ['key', 'operator'],
+      ),
+    ),
+  ],
+]);
+const fastIpBlock = fastObject(
+  [
+    ['cidr', stringWhere((c) => c !== '' && cidrFormatOk(c))],
+    ['except', fastList(anyString)],
+  ],
+  checkIpBlock,
+  ['cidr'],
+);
+const fastPeer = fastObject(
+  [
+    ['podSelector', fastSelector],
+    ['namespaceSelector', fastSelector],
+    ['ipBlock', fastIpBlock],
+  ],
+  checkPeer,
+);
+const fastPort = fastObject(
+  [
+    ['protocol', oneOf(['TCP', 'UDP', 'SCTP'])],
+    ['port', (v) => (typeof v === 'string' ? v : safeInteger(v))],
+    ['endPort', safeInteger],
+  ],
+  checkPort,
+);
+const fastSpecFields = fastObject([
+  ['podSelector', fastSelector],
+  ['ingress', fastList(fastObject([['from', fastList(fastPeer)], ['ports', fastList(fastPort)]]))],
+  ['egress', fastList(fastObject([['to', fastList(fastPeer)], ['ports', fastList(fastPort)]]))],
+  ['policyTypes', fastList(oneOf(['Ingress', 'Egress']), 2)],
+]);
+
+/** Exported for the test that it agrees with the full validation. */
+export const kubernetesNetworkPolicyFastPath = resourceFastPath<KubernetesNetworkPolicy>({
+  apiVersion: K8S_NETWORKING_API_VERSION,
+  kind: 'NetworkPolicy',
+  meta: META,
+  spec: (s) => {
+    const spec = fastSpecFields(s);
+    // As specSchema's transform: an absent podSelector is the empty one, added last.
+    return spec === NOT_FAST ? NOT_FAST : { ...spec, podSelector: spec['podSelector'] ?? {} };
+  },
 });
 
 export const kubernetesNetworkPolicyKind = defineKind<KubernetesNetworkPolicy>({
@@ -158,6 +269,7 @@ export const kubernetesNetworkPolicyKind = defineKind<KubernetesNetworkPolicy>({
   aliases: ['kubernetesnetworkpolicy', 'kubernetesnetworkpolicies', 'knp'],
   schema,
   applyDefaults: applyKubernetesDefaults,
+  fastPath: kubernetesNetworkPolicyFastPath,
 });
 
 /**
