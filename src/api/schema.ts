@@ -38,8 +38,11 @@ export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], base
 /** Runs a zod schema and returns our Result type. */
 export function validateWith<T>(schema: z.ZodType<T>, doc: unknown, base = ''): Result<T> {
   // Without reportInput zod leaves `input` off its issues, and every type
-  // mismatch would read as a missing field.
-  const r = schema.safeParse(doc, { reportInput: true });
+  // mismatch would read as a missing field. jitless: zod would otherwise
+  // generate and compile a parser for each object schema on its first use,
+  // which costs more than it saves now that the documents read in bulk take
+  // the kinds' fast paths (fast-path.ts) and only the odd one comes here.
+  const r = schema.safeParse(doc, { reportInput: true, jitless: true });
   if (r.success) return { ok: true, value: r.data };
   return { ok: false, errors: zodIssuesToFieldErrors(r.error.issues, base) };
 }
