@@ -7,6 +7,7 @@
 // key order. Whatever a fast path is not sure of (any error, any field it does
 // not know) it leaves to the full validation by answering NOT_FAST, so every
 // error message and field path still comes from the schemas alone.
+import type { z } from 'zod';
 import type { ObjectMeta } from './meta.js';
 import {
   genericNameCheck,
@@ -37,6 +38,55 @@ export function onlyKeys(o: Obj, known: ReadonlySet<string>): boolean {
   return true;
 }
 
+/** One field of a fast path: its name and its check (the value to return, or NOT_FAST). */
+export type Field = readonly [string, (v: unknown) => unknown];
+
+/** True when `refine` (a schema's superRefine over raw values) reports nothing for `v`. */
+export function refinesClean(refine: (v: unknown, ctx: z.RefinementCtx) => void, v: unknown): boolean {
+  let clean = true;
+  const ctx = {
+    addIssue: () => {
+      clean = false;
+    },
+  };
+  refine(v, ctx as unknown as z.RefinementCtx);
+  return clean;
+}
+
+/** A list of at most `maxItems`, each item checked, copied. */
+export function fastList<T>(item: (v: unknown) => Fast<T>, maxItems = Infinity): (v: unknown) => Fast<T[]> {
+  return (v) => {
+    if (!Array.isArray(v) || v.length > maxItems) return NOT_FAST;
+    const out: T[] = [];
+    for (const x of v as unknown[]) {
+      const y = item(x);
+      if (y === NOT_FAST) return NOT_FAST;
+      out.push(y);
+    }
+    return out;
+  };
+}
+
+/**
+ * An object of these fields only, the `required` ones present, each field
+ * checked, then `refine` (the schema's cross-field check) clean.
+ */
+export function fastObject(fields: readonly Field[], refine?: (v: unknown, ctx: z.RefinementCtx) => void, required: readonly string[] = []): (v: unknown) => Fast<Record<string, unknown>> {
+  const keys = new Set(fields.map(([k]) => k));
+  return (v) => {
+    const o = plainObject(v);
+    if (o === undefined || !onlyKeys(o, keys) || required.some((k) => !(k in o))) return NOT_FAST;
+    const out = inShapeOrder(o, fields);
+    return out === NOT_FAST || (refine !== undefined && !refinesClean(refine, o)) ? NOT_FAST : out;
+  };
+}
+
+/** One of these exact values (an enum or literal union). */
+export function oneOf(values: readonly unknown[]): (v: unknown) => unknown {
+  const set = new Set(values);
+  return (v) => (set.has(v) ? v : NOT_FAST);
+}
+
 /** A list of strings each accepted by `ok`, copied. */
 export function stringList(v: unknown, ok: (s: string) => boolean): Fast<string[]> {
   if (!Array.isArray(v)) return NOT_FAST;
@@ -52,7 +102,7 @@ export function stringList(v: unknown, ok: (s: string) => boolean): Fast<string[
  * Builds an object from the present fields of `o`, in the order of `fields`
  * (the schema's shape order, which is zod's output order).
  */
-export function inShapeOrder(o: Obj, fields: readonly (readonly [string, (v: unknown) => unknown])[]): Fast<Record<string, unknown>> {
+export function inShapeOrder(o: Obj, fields: readonly Field[]): Fast<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [key, check] of fields) {
     if (!(key in o)) continue;
@@ -90,7 +140,7 @@ const validLabel = (k: string, v: string): boolean => qualifiedNameErrors(k).len
 export const fastLabels = (v: unknown): Fast<Record<string, string>> => stringMap(v, validLabel);
 
 /** objectMetaSchema's fields in its shape order; the rarer ones (finalizers, owner references, ...) go the full way. */
-function metaFields(opts: ObjectMetaOptions): readonly (readonly [string, (v: unknown) => unknown])[] {
+function metaFields(opts: ObjectMetaOptions): readonly Field[] {
   const kindCheck = opts.nameCheck;
   const forbidden = opts.forbiddenLabels ?? [];
   const name = (n: string): boolean => n !== '' && reasonsOf(genericNameCheck(n)).length === 0 && (kindCheck === undefined || reasonsOf(kindCheck(n)).length === 0);

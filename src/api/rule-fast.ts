@@ -2,25 +2,12 @@
 // policy kind shares, for the common shapes: actions with TCP/UDP/SCTP or no
 // protocol, selectors, nets and ports. ICMP, HTTP, services, service accounts
 // and rule annotations are left to the full validation.
-import type { z } from 'zod';
-import { inShapeOrder, NOT_FAST, onlyKeys, plainObject, stringWhere, type Fast, type Obj } from './fast-path.js';
+import { fastList, fastObject, NOT_FAST, oneOf, stringWhere, type Fast, type Obj } from './fast-path.js';
 import { parseCidr, parseIp } from './net.js';
 import type { PolicyType } from './policy-types.js';
 import { ACTIONS, checkRule, isResourceNameOrEmpty, SELECTOR_MAX_LENGTH } from './rule.js';
 import { formatPort, parsePort } from './rule-ports.js';
 import { parseSelector } from '../selector/index.js';
-
-/** True when `refine` (a superRefine over raw values) reports nothing for `v`. */
-export function refinesClean(refine: (v: unknown, ctx: z.RefinementCtx) => void, v: unknown): boolean {
-  let clean = true;
-  const ctx = {
-    addIssue: () => {
-      clean = false;
-    },
-  };
-  refine(v, ctx as unknown as z.RefinementCtx);
-  return clean;
-}
 
 // Policies repeat the same few selectors; parsing one is the dearest part of checking a rule.
 const selectorValidity = new Map<string, boolean>();
@@ -82,7 +69,7 @@ function fastPorts(v: unknown): Fast<(number | string)[]> {
 }
 
 /** entityRuleSchema's shape order; service accounts and services go the full way. */
-const ENTITY_FIELDS: readonly (readonly [string, (v: unknown) => unknown])[] = [
+const fastEntity = fastObject([
   ['nets', fastNets],
   ['notNets', fastNets],
   ['selector', fastSelector],
@@ -90,46 +77,24 @@ const ENTITY_FIELDS: readonly (readonly [string, (v: unknown) => unknown])[] = [
   ['namespaceSelector', fastSelector],
   ['ports', fastPorts],
   ['notPorts', fastPorts],
-];
-const ENTITY_KEYS = new Set(ENTITY_FIELDS.map(([k]) => k));
-
-function fastEntity(v: unknown): Fast<Record<string, unknown>> {
-  const e = plainObject(v);
-  return e === undefined || !onlyKeys(e, ENTITY_KEYS) ? NOT_FAST : inShapeOrder(e, ENTITY_FIELDS);
-}
-
-const ACTION_SET = new Set<unknown>(ACTIONS);
-const PORT_PROTOCOLS = new Set<unknown>(['TCP', 'UDP', 'SCTP']);
+]);
 
 /** ruleShape's order; the protocol, when given, one that has ports (others, and ICMP matches, go the full way). */
-const RULE_FIELDS: readonly (readonly [string, (v: unknown) => unknown])[] = [
-  ['action', (v) => (ACTION_SET.has(v) ? v : NOT_FAST)],
-  ['ipVersion', (v) => (v === 4 || v === 6 ? v : NOT_FAST)],
-  ['protocol', (v) => (PORT_PROTOCOLS.has(v) ? v : NOT_FAST)],
-  ['source', fastEntity],
-  ['destination', fastEntity],
-];
-const RULE_KEYS = new Set(RULE_FIELDS.map(([k]) => k));
-
-function fastRule(v: unknown): Fast<Record<string, unknown>> {
-  const r = plainObject(v);
-  if (r === undefined || !onlyKeys(r, RULE_KEYS) || !('action' in r)) return NOT_FAST;
-  const out = inShapeOrder(r, RULE_FIELDS);
-  return out === NOT_FAST || !refinesClean((x, ctx) => checkRule(x as Obj, ctx), r) ? NOT_FAST : out;
-}
+const fastRule = fastObject(
+  [
+    ['action', oneOf(ACTIONS)],
+    ['ipVersion', oneOf([4, 6])],
+    ['protocol', oneOf(['TCP', 'UDP', 'SCTP'])],
+    ['source', fastEntity],
+    ['destination', fastEntity],
+  ],
+  (r, ctx) => checkRule(r as Obj, ctx),
+  ['action'],
+);
 
 /** A list of rules (ruleListSchema or a profile's plain list); at most `maxItems` when given. */
 export function fastRules(maxItems?: number): (v: unknown) => Fast<Record<string, unknown>[]> {
-  return (v) => {
-    if (!Array.isArray(v) || (maxItems !== undefined && v.length > maxItems)) return NOT_FAST;
-    const out: Record<string, unknown>[] = [];
-    for (const x of v as unknown[]) {
-      const r = fastRule(x);
-      if (r === NOT_FAST) return NOT_FAST;
-      out.push(r);
-    }
-    return out;
-  };
+  return fastList(fastRule, maxItems);
 }
 
 /** typesSchema: Ingress and Egress, each at most once, at most `maxItems`. */

@@ -6,9 +6,9 @@ import type { GlobalNetworkPolicy } from '../policy-types.js';
 import { regexNameCheck, resourceSchema } from '../metadata-schema.js';
 import { ALWAYS, asArray, asObj, nonGlobalSelectorField } from '../rule.js';
 import { applyPolicyDefaults } from '../policy-defaults.js';
-import { FAST_POLICY_SPEC_FIELDS, fastSpecOf, POLICY_NAME_MESSAGE, policySpecFields } from './network-policy.js';
-import { NOT_FAST, resourceFastPath } from '../fast-path.js';
-import { fastSelector, refinesClean } from '../rule-fast.js';
+import { FAST_POLICY_SPEC_FIELDS, POLICY_NAME_MESSAGE, policySpecFields } from './network-policy.js';
+import { fastObject, NOT_FAST, resourceFastPath } from '../fast-path.js';
+import { fastSelector } from '../rule-fast.js';
 
 const LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 
@@ -54,20 +54,17 @@ const schema: z.ZodType<GlobalNetworkPolicy> = resourceSchema({
 });
 
 const fastBoolean = (v: unknown): unknown => (typeof v === 'boolean' ? v : NOT_FAST);
-const fastGlobalSpec = fastSpecOf([
-  ...FAST_POLICY_SPEC_FIELDS,
-  ['namespaceSelector', fastSelector],
-  ['doNotTrack', fastBoolean],
-  ['preDNAT', fastBoolean],
-  ['applyOnForward', fastBoolean],
-]);
+const fastGlobalSpec = fastObject(
+  [...FAST_POLICY_SPEC_FIELDS, ['namespaceSelector', fastSelector], ['doNotTrack', fastBoolean], ['preDNAT', fastBoolean], ['applyOnForward', fastBoolean]],
+  checkHostPolicyFlags,
+);
 
 /** Exported for the test that it agrees with the full validation. */
 export const globalNetworkPolicyFastPath = resourceFastPath<GlobalNetworkPolicy>({
   apiVersion: CALICO_API_VERSION,
   kind: 'GlobalNetworkPolicy',
   meta: META,
-  spec: (s) => (refinesClean(checkHostPolicyFlags, s) ? fastGlobalSpec(s) : NOT_FAST),
+  spec: fastGlobalSpec,
 });
 
 export const globalNetworkPolicyKind = defineKind<GlobalNetworkPolicy>({

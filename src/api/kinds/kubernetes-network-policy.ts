@@ -18,8 +18,7 @@ import type {
 import { labelsSchema, labelValueErrors, qualifiedNameErrors, resourceSchema } from '../metadata-schema.js';
 import { ALWAYS, asArray, asObj, asString, portNameErrors } from '../rule.js';
 import { cidrContainsCidr, parseCidr } from '../net.js';
-import { fastLabels, inShapeOrder, NOT_FAST, onlyKeys, plainObject, resourceFastPath, stringWhere, type Fast } from '../fast-path.js';
-import { refinesClean } from '../rule-fast.js';
+import { fastLabels, fastList, fastObject, NOT_FAST, oneOf, resourceFastPath, stringWhere } from '../fast-path.js';
 
 const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 
@@ -168,36 +167,6 @@ const schema: z.ZodType<KubernetesNetworkPolicy> = resourceSchema({
 
 // ---- the fast path (see fast-path.ts): the same checks on the common shapes, the same value ----
 
-type Field = readonly [string, (v: unknown) => unknown];
-
-/**
- * An object of these fields only, the `required` ones present, each field
- * checked, then `refine` (the schema's cross-field check) clean.
- */
-function fastObject(fields: readonly Field[], refine?: (v: unknown, ctx: z.RefinementCtx) => void, required: readonly string[] = []): (v: unknown) => Fast<Record<string, unknown>> {
-  const keys = new Set(fields.map(([k]) => k));
-  return (v) => {
-    const o = plainObject(v);
-    if (o === undefined || !onlyKeys(o, keys) || required.some((k) => !(k in o))) return NOT_FAST;
-    const out = inShapeOrder(o, fields);
-    return out === NOT_FAST || (refine !== undefined && !refinesClean(refine, o)) ? NOT_FAST : out;
-  };
-}
-
-function fastList(item: (v: unknown) => unknown, maxItems = Infinity): (v: unknown) => Fast<unknown[]> {
-  return (v) => {
-    if (!Array.isArray(v) || v.length > maxItems) return NOT_FAST;
-    const out: unknown[] = [];
-    for (const x of v as unknown[]) {
-      const y = item(x);
-      if (y === NOT_FAST) return NOT_FAST;
-      out.push(y);
-    }
-    return out;
-  };
-}
-
-const oneOf = (values: readonly unknown[]) => (v: unknown) => (values.includes(v) ? v : NOT_FAST);
 const anyString = stringWhere(() => true);
 const safeInteger = (v: unknown): unknown => (Number.isSafeInteger(v) ? v : NOT_FAST);
 

@@ -6,7 +6,7 @@ import { defineKind } from '../infra-kind.js';
 import type { Profile } from '../policy-types.js';
 import { labelsSchema, resourceSchema } from '../metadata-schema.js';
 import { ruleSchema } from '../rule.js';
-import { fastLabels, NOT_FAST, onlyKeys, inShapeOrder, resourceFastPath } from '../fast-path.js';
+import { fastLabels, fastObject, resourceFastPath } from '../fast-path.js';
 import { fastRules } from '../rule-fast.js';
 
 /** Calico's own allow-all profile for host endpoints; users cannot create one of this name. */
@@ -31,19 +31,17 @@ const schema: z.ZodType<Profile> = resourceSchema({
   spec: profileSpecSchema,
 });
 
-const FAST_SPEC_FIELDS: readonly (readonly [string, (v: unknown) => unknown])[] = [
-  ['ingress', fastRules()],
-  ['egress', fastRules()],
-  ['labelsToApply', fastLabels],
-];
-const FAST_SPEC_KEYS = new Set(FAST_SPEC_FIELDS.map(([k]) => k));
 
 /** Exported for the test that it agrees with the full validation. */
 export const profileFastPath = resourceFastPath<Profile>({
   apiVersion: CALICO_API_VERSION,
   kind: 'Profile',
   meta: META,
-  spec: (s) => (onlyKeys(s, FAST_SPEC_KEYS) ? inShapeOrder(s, FAST_SPEC_FIELDS) : NOT_FAST),
+  spec: fastObject([
+    ['ingress', fastRules()],
+    ['egress', fastRules()],
+    ['labelsToApply', fastLabels],
+  ]),
 });
 
 export const profileKind = defineKind<Profile>({

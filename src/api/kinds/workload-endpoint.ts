@@ -8,7 +8,7 @@ import { resourceSchema } from '../metadata-schema.js';
 import { ALWAYS, asArray, asObj, asString, isResourceNameOrEmpty, portNameErrors, resourceNameField } from '../rule.js';
 import { cidrOrIp, ipAddress } from '../schema.js';
 import { cidrContainsIp, parseCidr, parseIp } from '../net.js';
-import { inShapeOrder, NOT_FAST, onlyKeys, plainObject, resourceFastPath, stringList, stringWhere, type Fast, type Obj } from '../fast-path.js';
+import { fastList, fastObject, NOT_FAST, onlyKeys, plainObject, resourceFastPath, stringList, stringWhere, type Fast, type Field } from '../fast-path.js';
 import { endpointPortProtocol, interfaceNameField, isInterfaceName } from './host-endpoint.js';
 
 const CONTAINER_ID_RE = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
@@ -169,21 +169,10 @@ function fastPort(v: unknown): Fast<WorkloadEndpointPort> {
   return { name, protocol, port };
 }
 
-function fastPorts(v: unknown): Fast<WorkloadEndpointPort[]> {
-  if (!Array.isArray(v)) return NOT_FAST;
-  const out: WorkloadEndpointPort[] = [];
-  for (const x of v as unknown[]) {
-    const p = fastPort(x);
-    if (p === NOT_FAST) return NOT_FAST;
-    out.push(p);
-  }
-  return out;
-}
-
 const resourceName = stringWhere(isResourceNameOrEmpty);
 
-/** workloadEndpointSpecSchema's shape order; NATs and QoS controls are left to the full validation. */
-const FAST_SPEC_FIELDS: readonly (readonly [string, (v: unknown) => unknown])[] = [
+/** workloadEndpointSpecSchema's shape order; NATs and QoS controls are left to the full validation. The interface name is required. */
+const FAST_SPEC_FIELDS: readonly Field[] = [
   ['orchestrator', resourceName],
   ['workload', resourceName],
   ['node', resourceName],
@@ -197,19 +186,12 @@ const FAST_SPEC_FIELDS: readonly (readonly [string, (v: unknown) => unknown])[] 
   ['profiles', (v) => stringList(v, isResourceNameOrEmpty)],
   ['interfaceName', stringWhere(isInterfaceName)],
   ['mac', stringWhere(isMacOrEmpty)],
-  ['ports', fastPorts],
+  ['ports', fastList(fastPort)],
   ['allowSpoofedSourcePrefixes', (v) => stringList(v, isCidrOrIp)],
 ];
-const FAST_SPEC_KEYS = new Set(FAST_SPEC_FIELDS.map(([k]) => k));
-
-function fastSpec(s: Obj): Fast<Record<string, unknown>> {
-  // The interface name is required; its absence is the full validation's to report.
-  if (!onlyKeys(s, FAST_SPEC_KEYS) || !('interfaceName' in s)) return NOT_FAST;
-  return inShapeOrder(s, FAST_SPEC_FIELDS);
-}
 
 /** Exported for the test that it agrees with the full validation. */
-export const workloadEndpointFastPath = resourceFastPath<WorkloadEndpoint>({ apiVersion: CALICO_API_VERSION, kind: 'WorkloadEndpoint', meta: META, spec: fastSpec });
+export const workloadEndpointFastPath = resourceFastPath<WorkloadEndpoint>({ apiVersion: CALICO_API_VERSION, kind: 'WorkloadEndpoint', meta: META, spec: fastObject(FAST_SPEC_FIELDS, undefined, ['interfaceName']) });
 
 export const workloadEndpointKind = defineKind<WorkloadEndpoint>({
   kind: 'WorkloadEndpoint',
