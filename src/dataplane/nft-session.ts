@@ -9,7 +9,15 @@
 // sent as one line. nft prints nothing on success and errors on stderr; to
 // know where a transaction's output ends we follow it with a line that cannot
 // parse (`calico-sync-N`) and read stderr until its error echoes that token.
+// nft's line editor reads a character at a time (~0.6 µs each), so a big
+// script is written to a file and the line is `include "<file>"`: still one
+// transaction, read by nft's own scanner (a 40 KB set of 3,333 addresses:
+// 15 ms this way, 37 ms inline, 22 ms as `nft -f` from a small process and
+// more from the agent, whose fork is not cheap).
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { ExecResult } from '../exec/collect.js';
 
@@ -23,6 +31,8 @@ export interface NftSessionOptions {
    * process; after this many bytes the session is replaced by a fresh one.
    */
   readonly recycleAfterBytes?: number;
+  /** Scripts longer than this go through a file and `include`. */
+  readonly inlineMaxBytes?: number;
 }
 
 interface Pending {
@@ -45,11 +55,14 @@ export class NftSession {
   private readonly prefix: readonly string[];
   private readonly timeoutMs: number;
   private readonly recycleAfterBytes: number;
+  private readonly inlineMaxBytes: number;
+  private scriptDir: string | undefined;
 
   constructor(opts: NftSessionOptions = {}) {
     this.prefix = opts.prefix ?? [];
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     this.recycleAfterBytes = opts.recycleAfterBytes ?? 32 * 1024 * 1024;
+    this.inlineMaxBytes = opts.inlineMaxBytes ?? 8 * 1024;
   }
 
   /**
@@ -62,14 +75,25 @@ export class NftSession {
     if (this.pending !== undefined) return Promise.resolve({ code: 1, stdout: '', stderr: 'nft session busy: transactions must be serialised' });
     if (this.bytesSent > this.recycleAfterBytes) this.stop();
     const child = this.child ?? this.start();
-    const line = oneLine(script);
     const marker = `${MARKER}${++this.seq}`;
+    let file: string | undefined;
+    let line: string;
+    if (script.length > this.inlineMaxBytes) {
+      this.scriptDir ??= mkdtempSync(join(tmpdir(), 'calico-nft-'));
+      file = join(this.scriptDir, `${this.seq}.nft`);
+      writeFileSync(file, script);
+      line = `include "${file}"`;
+    } else {
+      line = oneLine(script);
+    }
     this.bytesSent += line.length;
     this.stderr = '';
-    return new Promise((resolve) => {
+    return new Promise<ExecResult>((resolve) => {
       const timer = setTimeout(() => this.fail(`nft did not answer within ${this.timeoutMs} ms`), this.timeoutMs);
       this.pending = { marker, resolve, timer };
       child.stdin.write(`${line}\n${marker}\n`);
+    }).finally(() => {
+      if (file !== undefined) unlinkSync(file);
     });
   }
 
@@ -78,10 +102,17 @@ export class NftSession {
     return this.child?.pid;
   }
 
+  /** Where scripts over the inline limit are written (created on first use, removed by `close`). */
+  get scriptDirectory(): string | undefined {
+    return this.scriptDir;
+  }
+
   /** Ends the nft process (it exits on end of input). */
   close(): void {
     this.closed = true;
     this.stop();
+    if (this.scriptDir !== undefined) rmSync(this.scriptDir, { recursive: true, force: true });
+    this.scriptDir = undefined;
   }
 
   private start(): NftChild {
@@ -113,7 +144,8 @@ export class NftSession {
     // The marker's own error ("Error: syntax error, …") is the last one before its echo.
     const own = this.stderr.lastIndexOf('Error:', end);
     const text = this.stderr.slice(0, own < 0 ? end : own);
-    this.finish({ code: /(^|\n)Error:/.test(text) ? 1 : 0, stdout: '', stderr: summarise(text) });
+    // An error in an included file is reported as `<file>:<line>:<col>: Error: …`.
+    this.finish({ code: /(^|\n)(\S+: )?Error:/.test(text) ? 1 : 0, stdout: '', stderr: summarise(text) });
   }
 
   private onExit(child: NftChild, why: string): void {
@@ -168,13 +200,15 @@ export function summarise(stderr: string): string {
     const l = lines[i] ?? '';
     const next = lines[i + 1];
     const carets = lines[i + 2];
-    if (l.startsWith('Error:') && next !== undefined && carets !== undefined && /^\s*\^/.test(carets)) {
+    if (l.startsWith('In file included from')) continue;
+    const at = l.indexOf('Error:');
+    if (at >= 0 && next !== undefined && carets !== undefined && /^\s*\^/.test(carets)) {
       const from = carets.search(/\^/);
       const to = carets.lastIndexOf('^') + 1;
       const sep = next.lastIndexOf('; ', from);
       const start = sep < 0 ? 0 : sep + 2;
       const stop = next.indexOf(';', to);
-      out.push(`${l} in: ${next.slice(start, stop < 0 ? undefined : stop)} (at "${next.slice(from, to)}")`);
+      out.push(`${l.slice(at)} in: ${next.slice(start, stop < 0 ? undefined : stop)} (at "${next.slice(from, to)}")`);
       i += 2;
     } else if (l.trim() !== '') {
       out.push(l.length > 500 ? `${l.slice(0, 500)}…` : l);

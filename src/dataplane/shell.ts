@@ -20,15 +20,6 @@ export interface Shell {
 }
 
 /**
- * Scripts up to this size go through the long-lived nft session. nft's line
- * editor reads its input a character at a time (~0.6 µs each here), so past
- * ~13 KB the session loses what it saves on the process start (~10 ms): a
- * 40 KB script of 3,333 set elements took 37 ms through the session and 23 ms
- * through `nft -f` (nft 1.0.6, libedit).
- */
-const SESSION_MAX_BYTES = 8 * 1024;
-
-/**
  * Runs commands inside network namespace `netns` (`ip netns exec`). With no
  * namespace it runs in the agent's own one — what calico-node does on a host;
  * tests and benchmarks always name a namespace of their own.
@@ -43,7 +34,6 @@ export class NetnsShell implements Shell {
   }
 
   nftTransaction(script: string): Promise<ExecResult> {
-    if (script.length > SESSION_MAX_BYTES) return this.exec(['nft', '-f', '-'], script);
     this.session ??= new NftSession({ prefix: this.prefixed([]) });
     return this.session.transaction(script);
   }

@@ -4,6 +4,7 @@
 // namespace of the test's own.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { NetnsLab } from '../helpers/netns.js';
 import { NftSession, oneLine, summarise } from '../../src/dataplane/nft-session.js';
 
@@ -27,6 +28,11 @@ describe('summarise', () => {
       name: 'keeps the first command when the error is in it',
       stderr: report('Error: syntax error', 'add tabel ip t; add chain ip t c', 'tabel'),
       want: 'Error: syntax error in: add tabel ip t (at "tabel")',
+    },
+    {
+      name: 'reads an error in an included script without the file name',
+      stderr: `In file included from <cmdline>:1:1-27:\n/tmp/calico-nft-x/3.nft:2:20-26: ${report('Error: Could not process rule: No such file or directory', 'add rule ip t nochain counter', 'nochain')}`,
+      want: 'Error: Could not process rule: No such file or directory in: add rule ip t nochain counter (at "nochain")',
     },
     { name: 'keeps other lines as they are', stderr: 'Warning: something\n', want: 'Warning: something' },
   ];
@@ -81,6 +87,26 @@ describe('NftSession against the kernel', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.notEqual(session.pid, pid);
     assert.match(await table(), /chain revived/);
+  });
+
+  it('sends a script over the inline limit through a file it removes afterwards, still as one transaction', async () => {
+    const big = new NftSession({ prefix: ['ip', 'netns', 'exec', ns], inlineMaxBytes: 100 });
+    try {
+      const elements = Array.from({ length: 50 }, (_, i) => `10.9.0.${i}`).join(', ');
+      const ok = await big.transaction(`add set ip sess big { type ipv4_addr; }\nadd element ip sess big { ${elements} }\n`);
+      assert.deepEqual(ok, { code: 0, stdout: '', stderr: '' });
+      assert.match((await lab.exec(ns, ['nft', 'list', 'set', 'ip', 'sess', 'big'])).stdout, /10\.9\.0\.49/);
+      const bad = await big.transaction(`add set ip sess big2 { type ipv4_addr; }\nadd element ip sess big2 { ${elements} }\nadd rule ip sess nochain counter\n`);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /^Error: .*in: add rule ip sess nochain counter/);
+      assert.notEqual((await lab.exec(ns, ['nft', 'list', 'set', 'ip', 'sess', 'big2'])).code, 0, 'nothing of the failed transaction applied');
+      const dir = big.scriptDirectory ?? '';
+      assert.deepEqual(readdirSync(dir), [], 'each script file is removed after its transaction');
+      big.close();
+      assert.equal(existsSync(dir), false, 'close removes the directory');
+    } finally {
+      big.close();
+    }
   });
 
   it('recycles the process once its line history passes the limit', async () => {
