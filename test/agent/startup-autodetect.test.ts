@@ -4,17 +4,8 @@ import assert from 'node:assert/strict';
 import { parseIp, type IpAddress, type IpFamily } from '../../src/api/net.js';
 import { autodetect, isGlobalUnicast, parseIpAddrJson, type HostInterface, type ReachSource } from '../../src/agent/startup/autodetect.js';
 import { parseStartupEnv, type DetectionMethod } from '../../src/agent/startup/env.js';
+import { iface } from './startup-fixtures.js';
 
-function iface(index: number, name: string, ...cidrs: string[]): HostInterface {
-  return {
-    index,
-    name,
-    addresses: cidrs.map((c) => {
-      const [a = '', len = ''] = c.split('/');
-      return { family: (a.includes(':') ? 6 : 4) as IpFamily, address: a as IpAddress, prefixLength: Number(len) };
-    }),
-  };
-}
 
 function method(text: string, family: IpFamily = 4): DetectionMethod {
   const { config } = parseStartupEnv(family === 4 ? { IP_AUTODETECTION_METHOD: text } : { IP6_AUTODETECTION_METHOD: text }, 'n');

@@ -2,21 +2,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, NodeSpec } from '../../src/api/infra-types.js';
-import type { IpAddress, IpFamily } from '../../src/api/net.js';
 import type { HostInterface } from '../../src/agent/startup/autodetect.js';
 import { parseStartupEnv, type StartupConfig } from '../../src/agent/startup/env.js';
 import { checkConflicts, planNode } from '../../src/agent/startup/node.js';
+import { iface } from './startup-fixtures.js';
 
-function iface(index: number, name: string, ...cidrs: string[]): HostInterface {
-  return {
-    index,
-    name,
-    addresses: cidrs.map((c) => {
-      const [a = '', len = ''] = c.split('/');
-      return { family: (a.includes(':') ? 6 : 4) as IpFamily, address: a as IpAddress, prefixLength: Number(len) };
-    }),
-  };
-}
 
 const HOST = [iface(1, 'lo', '127.0.0.1/8'), iface(2, 'eth0', '10.0.0.5/24', '2001:db8::5/64'), iface(3, 'cali1', '169.254.1.1/32'), iface(4, 'ens3')];
 
