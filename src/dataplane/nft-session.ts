@@ -52,6 +52,8 @@ export class NftSession {
   private seq = 0;
   private bytesSent = 0;
   private closed = false;
+  private answered = false;
+  private broken = false;
   private readonly prefix: readonly string[];
   private readonly timeoutMs: number;
   private readonly recycleAfterBytes: number;
@@ -71,7 +73,7 @@ export class NftSession {
    * transaction at a time: callers serialise (the dataplane does).
    */
   transaction(script: string): Promise<ExecResult> {
-    if (this.closed) return Promise.resolve({ code: 127, stdout: '', stderr: 'nft session closed' });
+    if (this.closed || this.broken) return Promise.resolve({ code: 127, stdout: '', stderr: `nft session ${this.broken ? 'unusable' : 'closed'}` });
     if (this.pending !== undefined) return Promise.resolve({ code: 1, stdout: '', stderr: 'nft session busy: transactions must be serialised' });
     if (this.bytesSent > this.recycleAfterBytes) this.stop();
     const child = this.child ?? this.start();
@@ -100,6 +102,15 @@ export class NftSession {
   /** The nft process now serving (for diagnostics and tests); undefined before the first transaction. */
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /**
+   * True when nft could not serve a session at all (it ended before its first
+   * answer: no `nft`, or an nft built without its interactive mode); callers
+   * then use `nft -f`. Transactions answer code 127 from then on.
+   */
+  get unusable(): boolean {
+    return this.broken;
   }
 
   /** Where scripts over the inline limit are written (created on first use, removed by `close`). */
@@ -140,6 +151,7 @@ export class NftSession {
     // Complete only with the carets under the marker: they may arrive in a later chunk.
     const done = new RegExp(`\\n${p.marker}\\n *\\^+\\n`).exec(this.stderr);
     if (done === null) return;
+    this.answered = true;
     const end = done.index;
     // The marker's own error ("Error: syntax error, …") is the last one before its echo.
     const own = this.stderr.lastIndexOf('Error:', end);
@@ -151,7 +163,8 @@ export class NftSession {
   private onExit(child: NftChild, why: string): void {
     if (this.child !== child) return;
     this.child = undefined;
-    if (this.pending !== undefined) this.finish({ code: 1, stdout: '', stderr: `${why}${this.stderr === '' ? '' : `: ${summarise(this.stderr)}`}` });
+    if (!this.answered) this.broken = true;
+    if (this.pending !== undefined) this.finish({ code: this.broken ? 127 : 1, stdout: '', stderr: `${why}${this.stderr === '' ? '' : `: ${summarise(this.stderr)}`}` });
   }
 
   private fail(why: string): void {

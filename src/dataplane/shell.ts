@@ -27,15 +27,24 @@ export interface Shell {
 export class NetnsShell implements Shell {
   private session: NftSession | undefined;
 
-  constructor(readonly netns: string | undefined) {}
+  /** `session` replaces the nft session the shell would start (tests). */
+  constructor(
+    readonly netns: string | undefined,
+    session?: NftSession,
+  ) {
+    this.session = session;
+  }
 
   exec(argv: readonly string[], stdin?: string): Promise<ExecResult> {
     return spawnCollect(this.prefixed(argv), stdin);
   }
 
-  nftTransaction(script: string): Promise<ExecResult> {
+  async nftTransaction(script: string): Promise<ExecResult> {
     this.session ??= new NftSession({ prefix: this.prefixed([]) });
-    return this.session.transaction(script);
+    if (this.session.unusable) return this.exec(['nft', '-f', '-'], script);
+    const r = await this.session.transaction(script);
+    // nft that cannot hold a session (ended before its first answer): one-shot runs from now on.
+    return this.session.unusable ? this.exec(['nft', '-f', '-'], script) : r;
   }
 
   close(): void {

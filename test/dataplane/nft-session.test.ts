@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { NetnsLab } from '../helpers/netns.js';
 import { NftSession, oneLine, summarise } from '../../src/dataplane/nft-session.js';
+import { NetnsShell } from '../../src/dataplane/shell.js';
 
 describe('oneLine', () => {
   it('joins script lines with the command separator and drops blank ones', () => {
@@ -118,6 +119,29 @@ describe('NftSession against the kernel', () => {
       assert.notEqual(small.pid, first);
     } finally {
       small.close();
+    }
+  });
+
+  it('is unusable when nft ends before its first answer (no interactive mode), and says so with code 127', async () => {
+    // `sh -c 'exit 1' …` stands for an nft that cannot run `-i`: it ends without reading a line.
+    const none = new NftSession({ prefix: ['sh', '-c', 'exit 1', 'nft-without-cli'] });
+    try {
+      const r = await none.transaction('add chain ip sess never');
+      assert.equal(r.code, 127);
+      assert.equal(none.unusable, true);
+      assert.equal((await none.transaction('add chain ip sess never')).code, 127);
+    } finally {
+      none.close();
+    }
+  });
+
+  it('NetnsShell falls back to nft -f when its session is unusable', async () => {
+    const shell = new NetnsShell(ns, new NftSession({ prefix: ['sh', '-c', 'exit 1', 'nft-without-cli'] }));
+    try {
+      assert.equal((await shell.nftTransaction('add chain ip sess viashell')).code, 0);
+      assert.match(await table(), /chain viashell/);
+    } finally {
+      shell.close();
     }
   });
 
