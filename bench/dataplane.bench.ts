@@ -53,7 +53,7 @@ function initialUpdates(): DataplaneUpdate[] {
     const tiers: TierInfo[] = [{ name: 'default', defaultAction: 'deny', ingressPolicies: ids, egressPolicies: ids.slice(0, 3) }];
     out.push({
       type: 'workload-endpoint-update',
-      endpoint: { id: `h/k8s/pod${e}/eth0`, interfaceName: `cali${e.toString(16).padStart(11, '0')}`, ipv4Nets: [`${podIp(e)}/32` as Cidr], ipv6Nets: [], tiers, profileIds: ['kns.default'], allowSpoofedSourcePrefixes: [] },
+      endpoint: { id: `h/k8s/pod${e}/eth0`, interfaceName: `cali${e.toString(16).padStart(11, '0')}`, ipv4Nets: [`${podIp(e)}/32` as Cidr], ipv6Nets: [], tiers, profileIds: ['kns.default'], allowSpoofedSourcePrefixes: [], ipv4Nat: [], ipv6Nat: [] },
     });
   }
   out.push({ type: 'in-sync', revision: 1 });

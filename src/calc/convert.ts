@@ -4,11 +4,12 @@
 import type { FieldError } from '../api/errors.js';
 import type { KindDefinition } from '../api/kind.js';
 import { K8S_NETWORKING_API_VERSION, type Labels } from '../api/meta.js';
-import { canonicalCidr, parseCidr, type Cidr } from '../api/net.js';
+import { canonicalCidr, canonicalIp, parseCidr, type Cidr } from '../api/net.js';
 import type {
   GlobalNetworkPolicy,
   GlobalNetworkSet,
   HostEndpoint,
+  IPNAT,
   NetworkPolicy,
   NetworkSet,
   Profile,
@@ -39,7 +40,7 @@ import {
   type ModelPolicy,
   type ModelUpdate,
 } from './model.js';
-import type { PolicyId } from './types.js';
+import type { NatInfo, PolicyId } from './types.js';
 
 export const KUBERNETES_NETWORK_POLICY = 'KubernetesNetworkPolicy';
 
@@ -238,6 +239,19 @@ function workloadLabels(w: WorkloadEndpoint): Labels {
   return out;
 }
 
+/** As the update processor's ConvertV2ToV1IPNAT: a pair that does not parse is dropped; the internal address picks the family. */
+function endpointNats(nats: readonly IPNAT[]): { ipv4Nat: NatInfo[]; ipv6Nat: NatInfo[] } {
+  const ipv4Nat: NatInfo[] = [];
+  const ipv6Nat: NatInfo[] = [];
+  for (const n of nats) {
+    const intIp = canonicalIp(n.internalIP);
+    const extIp = canonicalIp(n.externalIP);
+    if (intIp === null || extIp === null) continue;
+    (intIp.includes(':') ? ipv6Nat : ipv4Nat).push({ extIp, intIp });
+  }
+  return { ipv4Nat, ipv6Nat };
+}
+
 function workloadEndpoint(w: WorkloadEndpoint) {
   const s = w.spec;
   // A workload without addresses cannot be rendered yet: upstream filters it out.
@@ -262,6 +276,7 @@ function workloadEndpoint(w: WorkloadEndpoint) {
     ipv4Nets,
     ipv6Nets,
     allowSpoofedSourcePrefixes: (s.allowSpoofedSourcePrefixes ?? []).flatMap((p) => canonicalCidr(p) ?? []),
+    ...endpointNats(s.ipNATs ?? []),
     labels: workloadLabels(w),
     profileIds: s.profiles ?? [],
     nets: [...ipv4Nets, ...ipv6Nets],

@@ -69,6 +69,8 @@ export function endpointIntent(ep: ModelEndpoint, tiers: readonly ResolvedTier[]
         tiers: lanes.normal,
         profileIds: ep.profileIds,
         allowSpoofedSourcePrefixes: ep.allowSpoofedSourcePrefixes,
+        ipv4Nat: ep.ipv4Nat,
+        ipv6Nat: ep.ipv6Nat,
       },
     };
   }

@@ -4,7 +4,7 @@
 // in their backend spelling. Everything here is immutable data.
 import type { Labels } from '../api/meta.js';
 import type { Cidr } from '../api/net.js';
-import type { PolicyId, RuleAction } from './types.js';
+import type { NatInfo, PolicyId, RuleAction } from './types.js';
 
 /** A port in a rule: a numeric range, or a name resolved per endpoint through IP sets. */
 export type ModelPort =
@@ -109,6 +109,8 @@ export interface ModelWorkloadEndpoint extends LabelledThing {
   readonly ipv4Nets: readonly Cidr[];
   readonly ipv6Nets: readonly Cidr[];
   readonly allowSpoofedSourcePrefixes: readonly Cidr[];
+  readonly ipv4Nat: readonly NatInfo[];
+  readonly ipv6Nat: readonly NatInfo[];
 }
 
 export interface ModelHostEndpoint extends LabelledThing {

@@ -93,6 +93,12 @@ export interface TierInfo {
   readonly egressPolicies: readonly string[];
 }
 
+/** One floating IP of an endpoint (Felix's NatInfo): traffic to `extIp` is DNATed to `intIp`, one of the endpoint's own addresses. */
+export interface NatInfo {
+  readonly extIp: IpAddress;
+  readonly intIp: IpAddress;
+}
+
 export interface WorkloadEndpointIntent {
   /** `<host>/<orchestrator>/<workload>/<endpoint>`, as Felix keys WorkloadEndpoints. */
   readonly id: string;
@@ -104,6 +110,9 @@ export interface WorkloadEndpointIntent {
   readonly tiers: readonly TierInfo[];
   readonly profileIds: readonly string[];
   readonly allowSpoofedSourcePrefixes: readonly Cidr[];
+  /** The spec's `ipNATs`, split by the internal address's family, in spec order. */
+  readonly ipv4Nat: readonly NatInfo[];
+  readonly ipv6Nat: readonly NatInfo[];
 }
 
 export interface HostEndpointIntent {

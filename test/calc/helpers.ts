@@ -52,6 +52,8 @@ export interface WepOptions {
   readonly profiles?: readonly string[];
   readonly ports?: readonly Obj[];
   readonly sa?: string;
+  /** spec.ipNATs: `{internalIP, externalIP}` pairs. */
+  readonly nats?: readonly Obj[];
 }
 
 export function wep(ns: string, pod: string, o: WepOptions = {}): StoredResource {
@@ -70,6 +72,7 @@ export function wep(ns: string, pod: string, o: WepOptions = {}): StoredResource
       profiles: o.profiles ?? [`kns.${ns}`],
       ...(o.ports === undefined ? {} : { ports: o.ports }),
       ...(o.sa === undefined ? {} : { serviceAccountName: o.sa }),
+      ...(o.nats === undefined ? {} : { ipNATs: o.nats }),
     },
   };
 }

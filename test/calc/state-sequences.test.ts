@@ -12,7 +12,7 @@ const STATE_A: readonly StoredResource[] = [
   tier('security', 100, 'Pass'),
   nsProfile('prod', { env: 'prod' }),
   nsProfile('dev', { env: 'dev' }),
-  wep('prod', 'web', { labels: { app: 'web' }, ips: ['10.0.0.1/32'] }),
+  wep('prod', 'web', { labels: { app: 'web' }, ips: ['10.0.0.1/32'], nats: [{ internalIP: '10.0.0.1', externalIP: '172.16.0.1' }] }),
   wep('prod', 'db', { labels: { app: 'db' }, ips: ['10.0.0.2/32'], ports: [{ name: 'pg', protocol: 'TCP', port: 5432 }] }),
   wep('dev', 'fe', { node: 'node2', labels: { role: 'fe' }, ips: ['10.0.1.1/32'] }),
   wep('dev', 'fe2', { node: 'node2', labels: { role: 'fe' }, ips: ['10.0.1.1/32'] }),
@@ -34,7 +34,7 @@ const STATE_B: readonly StoredResource[] = [
   nsProfile('prod', { env: 'prod' }),
   nsProfile('dev', { env: 'staging' }),
   wep('prod', 'web', { labels: { app: 'web2' }, ips: ['10.0.0.1/32'] }),
-  wep('prod', 'db', { labels: { app: 'db' }, ips: ['10.0.0.3/32'], ports: [{ name: 'pg', protocol: 'TCP', port: 5433 }] }),
+  wep('prod', 'db', { labels: { app: 'db' }, ips: ['10.0.0.3/32'], nats: [{ internalIP: '10.0.0.3', externalIP: '172.16.0.3' }], ports: [{ name: 'pg', protocol: 'TCP', port: 5433 }] }),
   wep('dev', 'fe', { node: 'node2', labels: { role: 'fe' }, ips: ['10.0.1.1/32'] }),
   wep('dev', 'fe3', { node: 'node1', labels: { role: 'fe' }, ips: ['10.0.1.3/32'] }),
   hep('host1', { labels: { role: 'host' } }),
@@ -75,6 +75,12 @@ describe('state sequences', () => {
       { name: 'default', defaultAction: 'deny', ingressPolicies: ['np/prod/allow-fe'], egressPolicies: ['knp/prod/k8s-web'] },
     ]);
     assert.equal(s.config['LogSeverityScreen'], 'Debug');
+  });
+
+  it('the floating IPs of state B replace those of A, whatever the order', () => {
+    const s = reference(STATE_B) as { weps: Record<string, { ipv4Nat: unknown }> };
+    assert.deepEqual(s.weps[wepId('prod', 'web')]?.ipv4Nat, []);
+    assert.deepEqual(s.weps[wepId('prod', 'db')]?.ipv4Nat, [{ extIp: '172.16.0.3', intIp: '10.0.0.3' }]);
   });
 
   it('reversed order gives the same dataplane', () => {

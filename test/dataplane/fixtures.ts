@@ -40,6 +40,8 @@ export function wep(iface: string, ipv4: string[], over: Partial<WorkloadEndpoin
     tiers: [],
     profileIds: [],
     allowSpoofedSourcePrefixes: [],
+    ipv4Nat: [],
+    ipv6Nat: [],
     ...over,
   };
 }
