@@ -3,6 +3,7 @@
 import type { DataplaneConfig } from '../calc/types.js';
 import { parseCidr, type IpFamily } from '../api/net.js';
 import { MARK, allocateMarks, type Marks } from './names.js';
+import { floatingIpsEnabled } from './floating-ips.js';
 
 export type EndpointToHostAction = 'drop' | 'accept' | 'return';
 
@@ -29,6 +30,8 @@ export interface DataplaneSettings {
   readonly vxlanPort: number;
   /** From NftablesMarkMask (or IptablesMarkMask), default 0xffff0000. */
   readonly marks: Marks;
+  /** FloatingIPs `Enabled` (Felix compares case-insensitively); default Disabled. */
+  readonly floatingIps: boolean;
 }
 
 // Felix's config_params.go defaults.
@@ -122,5 +125,6 @@ export function dataplaneSettings(config: DataplaneConfig = {}): DataplaneSettin
     allowIpipFromWorkloads: bool(pick(config, 'AllowIPIPPacketsFromWorkloads'), false),
     vxlanPort: Number.isInteger(vxlanPort) && vxlanPort > 0 && vxlanPort < 65536 ? vxlanPort : 4789,
     marks: markMask(pick(config, 'NftablesMarkMask', 'IptablesMarkMask')),
+    floatingIps: floatingIpsEnabled(config),
   };
 }

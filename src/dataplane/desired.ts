@@ -18,6 +18,7 @@ import { hostChainNames, resolveHostEndpoints } from './host-endpoints.js';
 import { Ownership, type OwnedChain, type OwnedEntry, type MutableFamily, type RenderScope } from './owners.js';
 import { desiredChain, type DesiredChain, type DesiredFamily } from './state.js';
 import { PolicyGroupChains, type PolicyGroup } from './policy-groups.js';
+import { natOwnedChains } from './floating-ips.js';
 
 export type { RenderScope };
 
@@ -32,6 +33,10 @@ function setRefs(rules: readonly ParsedRule[], into: Map<IpSetId, IpSetType>): v
   }
 }
 
+function hasNats(ep: WorkloadEndpointIntent | undefined): boolean {
+  return ep !== undefined && ep.ipv4Nat.length + ep.ipv6Nat.length > 0;
+}
+
 export class DesiredModel {
   private settings: DataplaneSettings = dataplaneSettings();
   private readonly ipsets = new Map<IpSetId, { type: IpSetType; members: Set<string> }>();
@@ -39,7 +44,7 @@ export class DesiredModel {
   private readonly profiles = new Map<string, ActiveProfile>();
   private readonly weps = new Map<string, WorkloadEndpointIntent>();
   private readonly heps = new Map<string, HostEndpointIntent>();
-  private readonly dirty = { ipsets: new Set<IpSetId>(), policies: new Set<string>(), profiles: new Set<string>(), weps: new Set<string>(), heps: new Set<string>(), statics: true, groupMarks: false };
+  private readonly dirty = { ipsets: new Set<IpSetId>(), policies: new Set<string>(), profiles: new Set<string>(), weps: new Set<string>(), heps: new Set<string>(), statics: true, groupMarks: false, nat: true };
   /** What each object rendered last time, so its removal or change drops exactly that. */
   private readonly owners: Ownership;
   /** Policy group chains, reference counted by the endpoints that jump to them. */
@@ -114,11 +119,13 @@ export class DesiredModel {
         this.dirty.profiles.add(u.id);
         return;
       case 'workload-endpoint-update':
+        if (hasNats(u.endpoint) || hasNats(this.weps.get(u.endpoint.id))) this.dirty.nat = true;
         if (u.endpoint.allowSpoofedSourcePrefixes.length > 0 || (this.weps.get(u.endpoint.id)?.allowSpoofedSourcePrefixes.length ?? 0) > 0) this.dirty.statics = true;
         this.weps.set(u.endpoint.id, u.endpoint);
         this.dirty.weps.add(u.endpoint.id);
         return;
       case 'workload-endpoint-remove':
+        if (hasNats(this.weps.get(u.id))) this.dirty.nat = true;
         if ((this.weps.get(u.id)?.allowSpoofedSourcePrefixes.length ?? 0) > 0) this.dirty.statics = true;
         this.weps.delete(u.id);
         this.dirty.weps.add(u.id);
@@ -145,6 +152,7 @@ export class DesiredModel {
     this.markEndpointsDirty();
     this.dirty.statics = true;
     this.dirty.groupMarks = true;
+    this.dirty.nat = true;
   }
 
   private markEndpointsDirty(): void {
@@ -161,7 +169,7 @@ export class DesiredModel {
 
   get hasDirty(): boolean {
     const d = this.dirty;
-    return d.statics || d.ipsets.size + d.policies.size + d.profiles.size + d.weps.size + d.heps.size > 0;
+    return d.statics || d.nat || d.ipsets.size + d.policies.size + d.profiles.size + d.weps.size + d.heps.size > 0;
   }
 
   /** The current desired state, per family (read-only views). */
@@ -189,6 +197,7 @@ export class DesiredModel {
     this.groupChains.sweep(scope);
     if (this.dirty.groupMarks) this.groupChains.rewriteAll(this.settings.marks, scope);
     if (this.dirty.statics) this.renderStatics(hepChoice, scope);
+    if (this.dirty.nat) this.owners.replace('nat', scope, natOwnedChains(this.weps.values(), this.settings.floatingIps));
     this.dirty.ipsets.clear();
     this.dirty.policies.clear();
     this.dirty.profiles.clear();
@@ -196,6 +205,7 @@ export class DesiredModel {
     this.dirty.heps.clear();
     this.dirty.statics = false;
     this.dirty.groupMarks = false;
+    this.dirty.nat = false;
     return scope;
   }
 

@@ -68,7 +68,7 @@ export function lengthLimitedName(prefix: string, suffix: string, max = NFT_NAME
 
 export type Direction = 'ingress' | 'egress';
 
-/** Name layers standing in for iptables' tables (policy.md §6.6). */
+/** Name layers standing in for iptables' tables (policy.md §6.6); `nat-` chains are floating-ips.ts's. */
 export type Layer = 'filter' | 'raw' | 'mangle';
 
 export function policyChainName(policyId: string, dir: Direction, layer: Layer = 'filter'): string {
@@ -156,5 +156,5 @@ export const MAP = {
 
 /** True for the chains and sets this agent creates (everything else in our table is drift). */
 export function isOurName(name: string): boolean {
-  return /^(filter|raw|mangle)-/.test(name) || /^cali[46][0th]/.test(name);
+  return /^(filter|raw|mangle|nat)-/.test(name) || /^cali[46][0th]/.test(name);
 }

@@ -5,6 +5,7 @@
 import { parseCidr, formatIp, type IpFamily } from '../api/net.js';
 import type { DataplaneUpdate, WorkloadEndpointIntent } from '../calc/types.js';
 import { NetnsShell, check, type Shell } from './shell.js';
+import { endpointNats, floatingIpsEnabled } from './floating-ips.js';
 
 /** Default protocol of the routes we own; `DeviceRouteProtocol` in config overrides it. */
 export const DEFAULT_ROUTE_PROTOCOL = 80;
@@ -59,6 +60,7 @@ export class RouteManager {
   private readonly families: readonly IpFamily[];
   private readonly endpoints = new Map<string, WorkloadEndpointIntent>();
   private protocol = DEFAULT_ROUTE_PROTOCOL;
+  private floatingIps = false;
   private inSync = false;
   /** Interfaces whose sysctls we set, by ifindex (a recreated interface needs them again). */
   private readonly configured = new Map<string, number>();
@@ -82,6 +84,7 @@ export class RouteManager {
     else if (u.type === 'config-update') {
       const p = Number(u.config.DeviceRouteProtocol ?? DEFAULT_ROUTE_PROTOCOL);
       this.protocol = Number.isInteger(p) && p > 0 && p < 256 ? p : DEFAULT_ROUTE_PROTOCOL;
+      this.floatingIps = floatingIpsEnabled(u.config);
     }
   }
 
@@ -92,6 +95,10 @@ export class RouteManager {
         for (const net of family === 4 ? ep.ipv4Nets : ep.ipv6Nets) {
           const dst = hostRouteKey(family, net);
           if (dst !== null) out.push({ family, dst, iface: ep.interfaceName, ...(ep.mac === undefined ? {} : { mac: ep.mac }) });
+        }
+        // As Felix's endpoint manager: a programmed floating IP is routed to its workload too.
+        for (const nat of endpointNats(ep, family, this.floatingIps)) {
+          out.push({ family, dst: nat.extIp, iface: ep.interfaceName, ...(ep.mac === undefined ? {} : { mac: ep.mac }) });
         }
       }
     }

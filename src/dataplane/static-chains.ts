@@ -6,11 +6,10 @@ import { CHAIN, MAP, allMarks, clearMask, hex } from './names.js';
 import { nftCidr, type NftRule } from './rules.js';
 import { parseCidr } from '../api/net.js';
 
-export interface BaseChainSpec {
-  readonly type: 'filter';
-  readonly hook: 'prerouting' | 'input' | 'forward' | 'output';
-  readonly priority: 'raw' | 'mangle' | 'filter';
-}
+export type BaseChainSpec =
+  | { readonly type: 'filter'; readonly hook: 'prerouting' | 'input' | 'forward' | 'output'; readonly priority: 'raw' | 'mangle' | 'filter' }
+  // nft names no priority for a nat output hook: Felix's srcnat+10 is written as the number.
+  | { readonly type: 'nat'; readonly hook: 'prerouting' | 'output' | 'postrouting'; readonly priority: 'dstnat' | 'srcnat + 10' | 110 };
 
 export interface StaticChain {
   readonly name: string;

@@ -2,7 +2,7 @@
 // update processor and Felix's event sequencer hand them to the dataplane.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, nsProfile, set, wep, wepId } from './helpers.js';
+import { HOST, Harness, felixConfig, nsProfile, set, wep, wepId } from './helpers.js';
 
 const cases: readonly { name: string; ips: string[]; nats: { internalIP: string; externalIP: string }[]; v4: unknown; v6: unknown }[] = [
   { name: 'no ipNATs: both lists empty', ips: ['10.0.0.5/32'], nats: [], v4: [], v6: [] },
@@ -49,4 +49,20 @@ describe('floating IPs in the endpoint intent', () => {
     assert.equal(h.state.weps.size, 0);
     assert.equal(invalid.length, 1);
   });
+});
+
+describe('the FloatingIPs setting reaches the dataplane merged per host', () => {
+  const cases: readonly [string, Record<string, unknown>[], string | undefined][] = [
+    ['unset everywhere: absent (the dataplane defaults to Disabled)', [], undefined],
+    ['cluster-wide Enabled', [{ floatingIPs: 'Enabled' }], 'Enabled'],
+    ['cluster-wide Enabled, this host Disabled: the host wins', [{ floatingIPs: 'Enabled' }, { floatingIPs: 'Disabled' }], 'Disabled'],
+    ['only this host Enabled', [{}, { floatingIPs: 'Enabled' }], 'Enabled'],
+  ];
+  for (const [name, [cluster, host], want] of cases) {
+    it(name, () => {
+      const h = new Harness();
+      h.load(...(cluster === undefined ? [] : [set(felixConfig('default', cluster))]), ...(host === undefined ? [] : [set(felixConfig(`node.${HOST}`, host))]));
+      assert.equal(h.state.config?.['FloatingIPs'], want);
+    });
+  }
 });
