@@ -11,11 +11,15 @@
 // apply is a no-op until `in-sync`), so a restarting agent leaves its
 // predecessor's rules — fail-closed dispatch included — exactly as they were.
 // A failed apply leaves the dataplane's items dirty and is retried with backoff.
+// Interface changes come from a link monitor (Felix's ifacemonitor): one that
+// concerns the dataplane schedules an apply, coalesced with the rest.
 import type { Logger } from 'pino';
 import { CALC_KINDS, CalcGraph } from '../calc/index.js';
 import type { DataplaneUpdate } from '../calc/types.js';
 import type { Datastore, StoredResource, Watch, WatchEvent } from '../datastore/types.js';
 import { ClusterStats } from './cluster-stats.js';
+import { InterfaceLooks } from './interface-looks.js';
+import type { InterfaceMonitor, InterfaceUpdate } from './link-monitor.js';
 import type { AgentMetrics } from './metrics.js';
 import type { AgentStatus } from './status.js';
 
@@ -26,12 +30,14 @@ export interface AgentDataplane {
   resync(): Promise<ApplyResult>;
   /** Releases helper processes; the programmed state stays. */
   close?(): void;
+  /** An interface changed; true when the dataplane has to look again. */
+  onInterfaceUpdate?(u: InterfaceUpdate): boolean;
 }
 
 export interface ApplyResult {
   /** What nftables did (logged at debug). */
   readonly nft?: object;
-  /** Routes whose interface does not exist yet: the agent applies again shortly. */
+  /** Routes whose interface is not there or not up yet: the agent applies again when it is. */
   readonly routes?: { readonly routesPending: number };
 }
 
@@ -45,6 +51,10 @@ export interface AgentOptions {
   /** Dataplane read-back interval, 0 = never; undefined = FelixConfiguration's NftablesRefreshInterval, else 90 s (as Felix, the environment wins over the datastore). */
   readonly refreshIntervalMs?: number;
   readonly revisionProbeMs: number;
+  /** Interface events; without one the agent polls while routes wait for their interfaces. */
+  readonly interfaceMonitor?: InterfaceMonitor;
+  /** With a monitor, the safety-net look while routes wait for interfaces (Felix InterfaceRefreshInterval), ms; 0 = none; default 10 s. */
+  readonly interfaceRefreshMs?: number;
   /** Told whenever the status changed (status file). */
   readonly onStatus?: (status: AgentStatus) => void;
 }
@@ -52,7 +62,6 @@ export interface AgentOptions {
 const KINDS = new Set(CALC_KINDS);
 export const DEFAULT_REFRESH_INTERVAL_MS = 90_000;
 const MAX_BACKOFF_MS = 5_000;
-const PENDING_ROUTE_RETRY_MS = [100, 250, 500, 1000, 2000];
 /** Failed applies in a row after which the agent reports itself not live. */
 const LIVENESS_FAILURES = 30;
 
@@ -83,10 +92,12 @@ export class Agent {
   private refreshDue = false;
   private applying = false;
   private applyTimer: NodeJS.Timeout | undefined;
+  private applyTimerAt = 0;
+  /** The scheduled apply is a failure's back-off: nothing brings it forward. */
+  private applyTimerFirm = false;
   private lastApplyEnd = 0;
   private failures = 0;
   private lastError: string | undefined;
-  private pendingRouteTries = 0;
   private resyncs = 0;
   private eventsSinceProbe = 0;
   private stuckProbes = 0;
@@ -96,9 +107,11 @@ export class Agent {
   private relisting: Promise<void> | undefined;
   private lastStatusText = '';
   private readonly cluster = new ClusterStats();
+  private readonly interfaces: InterfaceLooks;
 
   constructor(private readonly opts: AgentOptions) {
     this.calc = this.newCalc();
+    this.interfaces = new InterfaceLooks({ monitor: opts.interfaceMonitor, refreshMs: opts.interfaceRefreshMs, dataplane: opts.dataplane, schedule: () => this.scheduleApply(opts.applyIntervalMs) });
   }
 
   private newCalc(): CalcGraph {
@@ -113,6 +126,7 @@ export class Agent {
   start(): void {
     this.opts.metrics?.resyncState.set(1);
     this.publish();
+    this.interfaces.start();
     this.relist('start');
     this.setRefreshInterval(this.opts.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
     this.timers.push(setInterval(() => void this.probe(), this.opts.revisionProbeMs));
@@ -126,6 +140,7 @@ export class Agent {
     for (const t of this.timers) clearInterval(t);
     clearInterval(this.refreshTimer);
     if (this.applyTimer !== undefined) clearTimeout(this.applyTimer);
+    const monitorStopped = this.interfaces.stop();
     // A list stuck on an unreachable datastore must not hold the shutdown; closing the datastore ends it.
     if (this.relisting !== undefined) {
       let timer: NodeJS.Timeout | undefined;
@@ -135,6 +150,7 @@ export class Agent {
     // Let an apply already in flight finish: a half-written transaction is nft's problem, but a dangling promise is ours.
     while (this.applying) await new Promise((r) => setTimeout(r, 5));
     this.opts.dataplane.close?.();
+    await monitorStopped;
     this.publish();
   }
 
@@ -272,14 +288,23 @@ export class Agent {
   /**
    * At most one apply in flight and one scheduled; a burst of events lands in
    * one batch because the timer fires after the events of the current tick.
+   * A later timer is brought forward (a pending-route look must not delay a
+   * change), except a failure's back-off.
    */
-  private scheduleApply(minGapMs: number): void {
-    if (this.stopped || this.applying || this.applyTimer !== undefined) return;
-    const wait = Math.max(0, this.lastApplyEnd + minGapMs - performance.now());
+  private scheduleApply(minGapMs: number, firm = false): void {
+    if (this.stopped || this.applying) return;
+    const now = performance.now();
+    const at = Math.max(now, this.lastApplyEnd + minGapMs);
+    if (this.applyTimer !== undefined) {
+      if (this.applyTimerFirm || this.applyTimerAt <= at) return;
+      clearTimeout(this.applyTimer);
+    }
+    this.applyTimerAt = at;
+    this.applyTimerFirm = firm;
     this.applyTimer = setTimeout(() => {
       this.applyTimer = undefined;
       void this.runApply();
-    }, wait);
+    }, at - now);
   }
 
   private async runApply(): Promise<void> {
@@ -294,6 +319,7 @@ export class Agent {
     this.applying = true;
     const target = this.receivedRevision;
     let retryMs: number | undefined;
+    let failed = false;
     try {
       if (this.calcDirty) {
         this.calcDirty = false;
@@ -305,12 +331,13 @@ export class Agent {
         }
         if (batch.length > 0) {
           this.dataplaneDirty = true;
-          this.pendingRouteTries = 0;
+          this.interfaces.resetBackoff();
           this.opts.metrics?.calcOutputEvents.inc(batch.length);
           this.opts.metrics?.batchSize.observe(batch.length);
         }
         this.updateGauges();
       }
+      if (this.interfaces.take()) this.dataplaneDirty = true;
       if (this.dataplaneDirty || this.refreshDue || this.programmedRevision < 0) {
         const refresh = this.refreshDue || this.programmedRevision < 0;
         this.refreshDue = false;
@@ -320,8 +347,8 @@ export class Agent {
         this.dataplaneDirty = false;
         const pending = result.routes?.routesPending ?? 0;
         if (pending > 0) {
-          // Felix hears of new interfaces from netlink; we look again shortly, backing off.
-          retryMs = PENDING_ROUTE_RETRY_MS[Math.min(this.pendingRouteTries++, PENDING_ROUTE_RETRY_MS.length - 1)];
+          // The monitor says when an interface appears; this look is a safety net (or, without one, the poll).
+          retryMs = this.interfaces.pendingRetryMs();
           this.dataplaneDirty = true;
         }
         this.opts.log.child({ component: 'dataplane' }).debug({ ms: Math.round(performance.now() - t), refresh, revision: target, result }, 'applied');
@@ -334,6 +361,7 @@ export class Agent {
       this.failures++;
       this.lastError = errorText(err);
       this.dataplaneDirty = true;
+      failed = true;
       this.opts.metrics?.dataplaneFailures.inc();
       retryMs = Math.min(MAX_BACKOFF_MS, this.opts.applyIntervalMs * 2 ** Math.min(this.failures, 12) + 50);
       this.opts.log.child({ component: 'dataplane' }).error({ err: this.lastError, failures: this.failures, retryMs }, 'dataplane apply failed; will retry');
@@ -342,8 +370,8 @@ export class Agent {
       this.lastApplyEnd = performance.now();
     }
     this.publish();
-    if (this.calcDirty || this.refreshDue) this.scheduleApply(this.opts.applyIntervalMs);
-    else if (retryMs !== undefined) this.scheduleApply(retryMs);
+    if (this.calcDirty || this.refreshDue || this.interfaces.isDue) this.scheduleApply(this.opts.applyIntervalMs);
+    else if (retryMs !== undefined) this.scheduleApply(retryMs, failed);
   }
 
   private updateGauges(): void {

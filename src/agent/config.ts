@@ -33,6 +33,10 @@ export interface AgentConfig {
   readonly applyIntervalMs: number;
   /** How often an idle agent reads the datastore revision to advance its programmed revision, ms. */
   readonly revisionProbeMs: number;
+  /** Hear of interface changes from `ip monitor` (true) or poll for the interfaces of pending routes (false). */
+  readonly linkMonitor: boolean;
+  /** With the link monitor, the safety-net look while routes wait for interfaces (FELIX_INTERFACEREFRESHINTERVAL), ms; 0 = none; undefined = 10 s. */
+  readonly interfaceRefreshMs?: number;
   readonly logLevel: LogLevel;
 }
 
@@ -112,6 +116,7 @@ export function loadAgentConfig(cli: CliOptions, env: Env = process.env): AgentC
   const healthPortText = cli.healthPort ?? felixEnv(env, 'HealthPort');
   const metricsPortText = cli.metricsPort ?? felixEnv(env, 'PrometheusMetricsPort');
   const statusFile = cli.statusFile ?? env.CALICO_NODE_STATUS_FILE;
+  const interfaceRefreshMs = seconds('FELIX_INTERFACEREFRESHINTERVAL', felixEnv(env, 'InterfaceRefreshInterval'));
   const refreshIntervalMs = seconds('FELIX_NFTABLESREFRESHINTERVAL', felixEnv(env, 'NftablesRefreshInterval', 'IptablesRefreshInterval'));
   const config: AgentConfig = {
     hostname: hostname.trim(),
@@ -127,6 +132,8 @@ export function loadAgentConfig(cli: CliOptions, env: Env = process.env): AgentC
     ...(refreshIntervalMs === undefined ? {} : { refreshIntervalMs }),
     applyIntervalMs: int('CALICO_NODE_APPLY_INTERVAL_MS', env.CALICO_NODE_APPLY_INTERVAL_MS, 10, 0, 60_000),
     revisionProbeMs: int('CALICO_NODE_REVISION_PROBE_MS', env.CALICO_NODE_REVISION_PROBE_MS, 200, 10, 600_000),
+    linkMonitor: bool(env.CALICO_NODE_LINK_MONITOR, true),
+    ...(interfaceRefreshMs === undefined ? {} : { interfaceRefreshMs }),
     logLevel: logLevel ?? 'info',
   };
   if (errors.length > 0) throw CalicoError.fromFieldErrors('invalid calico-node configuration', errors);

@@ -19,6 +19,7 @@ import { Agent } from './agent.js';
 import { calicoVersion, ensureClusterInformation } from './cluster-info.js';
 import { LinuxDataplaneDriver } from './dataplane-driver.js';
 import { loadAgentConfig, type CliOptions } from './config.js';
+import { LinkMonitor } from './link-monitor.js';
 import { agentLogger } from './log.js';
 import { NodeStartup } from './startup/run.js';
 import { AgentMetrics } from './metrics.js';
@@ -49,6 +50,9 @@ async function main(flags: Flags): Promise<void> {
     applyIntervalMs: config.applyIntervalMs,
     ...(config.refreshIntervalMs === undefined ? {} : { refreshIntervalMs: config.refreshIntervalMs }),
     revisionProbeMs: config.revisionProbeMs,
+    // Watches the namespace the dataplane programs: the one named by --netns, else our own.
+    ...(config.linkMonitor ? { interfaceMonitor: new LinkMonitor({ log: root, ...(config.netns === undefined ? {} : { netns: config.netns }) }) } : {}),
+    ...(config.interfaceRefreshMs === undefined ? {} : { interfaceRefreshMs: config.interfaceRefreshMs }),
     onStatus: (s) => {
       if (statusFile !== undefined) {
         try {
@@ -91,7 +95,7 @@ async function main(flags: Flags): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  log.info({ datastore: dsConfig.type, netns: config.netns ?? '(own)', families: config.families, refreshIntervalMs: config.refreshIntervalMs ?? 'FelixConfiguration' }, 'starting');
+  log.info({ datastore: dsConfig.type, netns: config.netns ?? '(own)', families: config.families, refreshIntervalMs: config.refreshIntervalMs ?? 'FelixConfiguration', linkMonitor: config.linkMonitor }, 'starting');
   agent.start();
   // prom-client loads once the dataplane is first programmed (or /metrics is asked for); this bounds the wait.
   setTimeout(() => metrics.loadInBackground(), 3000).unref();
@@ -151,6 +155,9 @@ Environment:
   FELIX_PROMETHEUSMETRICSENABLED, FELIX_PROMETHEUSMETRICSHOST, FELIX_PROMETHEUSMETRICSPORT   /metrics (127.0.0.1:9091)
   FELIX_NFTABLESREFRESHINTERVAL (or FELIX_IPTABLESREFRESHINTERVAL)   seconds between dataplane read-backs
                                                            (default: FelixConfiguration, else 90)
+  FELIX_INTERFACEREFRESHINTERVAL                           seconds between safety-net looks for the interfaces of pending
+                                                           routes (10; 0 = none); interface changes are heard at once
+  CALICO_NODE_LINK_MONITOR                                 false: no \`ip monitor\`; poll for pending routes' interfaces
   FELIX_IPV6SUPPORT                                        false: program IPv4 only
   LOG_LEVEL or FELIX_LOGSEVERITYSCREEN                     trace, debug, info, warning, error, fatal, none
   CALICO_NODE_STATUS_FILE                                  as --status-file

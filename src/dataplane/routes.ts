@@ -20,7 +20,7 @@ export interface RouteApplyStats {
   readonly skipped: boolean;
   readonly routesAdded: number;
   readonly routesRemoved: number;
-  /** Routes waiting for their interface to appear. */
+  /** Routes waiting for their interface to appear or come up. */
   readonly routesPending: number;
   readonly interfacesConfigured: number;
   /** Addresses whose conntrack entries were deleted because no endpoint has them any more. */
@@ -43,6 +43,22 @@ function hostRouteKey(family: IpFamily, cidr: string): string | null {
   if (c === null || c.family !== family) return null;
   const addr = formatIp(c.family, c.network);
   return c.prefixLength === (family === 4 ? 32 : 128) ? addr : `${addr}/${c.prefixLength}`;
+}
+
+/**
+ * Felix programs a workload route only once its interface is operationally up
+ * (IFF_RUNNING: the kernel refuses a route through an interface that is
+ * administratively down, and a veth whose peer is still down carries nothing).
+ * `ip` prints IFF_RUNNING as an operstate of UP, or UNKNOWN for drivers that
+ * do not report one (dummy, tun).
+ */
+export function linkIsOperUp(flags: readonly string[], operstate: string): boolean {
+  return flags.includes('UP') && (operstate === 'UP' || operstate === 'UNKNOWN');
+}
+
+interface Link {
+  readonly index: number;
+  readonly up: boolean;
 }
 
 /** The per-interface sysctls of a workload interface, as `sysctl -w` arguments. */
@@ -105,10 +121,13 @@ export class RouteManager {
     return out;
   }
 
-  private async links(): Promise<Map<string, number>> {
+  private async links(): Promise<Map<string, Link>> {
     const r = check('ip link show', await this.shell.exec(['ip', '-j', 'link', 'show']));
-    const out = new Map<string, number>();
-    for (const l of JSON.parse(r.stdout || '[]') as Json[]) out.set(String(l.ifname), Number(l.ifindex));
+    const out = new Map<string, Link>();
+    for (const l of JSON.parse(r.stdout || '[]') as Json[]) {
+      const flags = Array.isArray(l.flags) ? l.flags.map(String) : [];
+      out.set(String(l.ifname), { index: Number(l.ifindex), up: linkIsOperUp(flags, String(l.operstate ?? '')) });
+    }
     return out;
   }
 
@@ -121,7 +140,7 @@ export class RouteManager {
 
   /**
    * Makes routes match the endpoints: adds/replaces wanted ones whose
-   * interface exists, deletes routes of our protocol nobody wants, sets
+   * interface is up, deletes routes of our protocol nobody wants, sets
    * interface sysctls once per interface. A no-op before `in-sync`.
    */
   async apply(): Promise<RouteApplyStats> {
@@ -146,11 +165,13 @@ export class RouteManager {
         }
       }
       for (const w of want.values()) {
-        if (!links.has(w.iface)) {
+        const present = have.get(w.dst) === w.iface;
+        // A route already in place stays while its interface is down (the kernel marks it linkdown).
+        if (!present && links.get(w.iface)?.up !== true) {
           pending++;
           continue;
         }
-        if (have.get(w.dst) !== w.iface) {
+        if (!present) {
           batch.push(`route replace ${w.dst} dev ${w.iface} proto ${this.protocol} scope link`);
           added++;
         }
@@ -166,7 +187,7 @@ export class RouteManager {
     let configured = 0;
     const stillWanted = new Set<string>();
     for (const ep of this.endpoints.values()) {
-      const idx = links.get(ep.interfaceName);
+      const idx = links.get(ep.interfaceName)?.index;
       if (idx === undefined) continue;
       stillWanted.add(ep.interfaceName);
       if (this.configured.get(ep.interfaceName) === idx) continue;

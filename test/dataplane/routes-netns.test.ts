@@ -63,6 +63,21 @@ describe('RouteManager in a network namespace', () => {
     assert.deepEqual({ added: s.routesAdded, pending: s.routesPending }, { added: 1, pending: 0 });
   });
 
+  it('keeps a route pending while its interface is down or its peer is, as Felix waits for an operationally up interface', async () => {
+    const pod3 = await lab.netns('pod3');
+    await lab.must(host, ['ip', 'link', 'add', 'cali3', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod3]);
+    const rm = new RouteManager({ netns: host, families: [4] });
+    rm.onUpdate({ type: 'workload-endpoint-update', endpoint: wep('cali3', ['10.65.3.1/32']) });
+    rm.onUpdate({ type: 'in-sync', revision: 1 });
+    assert.equal((await rm.apply()).routesPending, 1, 'administratively down');
+    await lab.must(host, ['ip', 'link', 'set', 'cali3', 'up']);
+    assert.equal((await rm.apply()).routesPending, 1, 'up, but the pod side is still down');
+    await lab.must(pod3, ['ip', 'link', 'set', 'eth0', 'up']);
+    const s = await rm.apply();
+    assert.deepEqual({ added: s.routesAdded, pending: s.routesPending }, { added: 1, pending: 0 });
+    assert.deepEqual(await routesOn('cali3'), ['10.65.3.1 80']);
+  });
+
   it('uses DeviceRouteProtocol from config as its own protocol', async () => {
     const rm = new RouteManager({ netns: host, families: [4] });
     rm.onUpdate({ type: 'config-update', config: { DeviceRouteProtocol: '201' } });
