@@ -15,6 +15,14 @@ export interface IpamConf {
   readonly routes: readonly string[];
 }
 
+/** `feature_control`: annotations a cluster administrator must opt in to. */
+export interface FeatureControl {
+  /** `ip_addrs_no_ipam`: the `ipAddrsNoIpam` annotation may bypass IPAM. */
+  readonly ipAddrsNoIpam: boolean;
+  /** `floating_ips`: the `floatingIPs` annotation may give a pod floating IPs. */
+  readonly floatingIps: boolean;
+}
+
 export interface NetConf {
   readonly name: string;
   readonly cniVersion: string;
@@ -30,6 +38,7 @@ export interface NetConf {
   readonly allowIpForwarding: boolean;
   readonly policyType: string;
   readonly includeDefaultRoutes: boolean;
+  readonly featureControl: FeatureControl;
   /** Environment overrides for the datastore loader (upstream copies these keys into the environment). */
   readonly datastoreEnv: Readonly<Record<string, string>>;
   readonly raw: Readonly<Record<string, unknown>>;
@@ -132,6 +141,7 @@ export function parseNetConf(raw: Readonly<Record<string, unknown>>): NetConf {
   // Upstream's "etcdv3" is our "etcdv3"; "kubernetes" has no backend here.
   const policy = optObject(o, 'policy');
   const container = optObject(o, 'container_settings');
+  const features = optObject(o, 'feature_control');
   return {
     name: optString(o, 'name'),
     cniVersion: optString(o, 'cniVersion'),
@@ -147,6 +157,10 @@ export function parseNetConf(raw: Readonly<Record<string, unknown>>): NetConf {
     allowIpForwarding: optBool(container, 'allow_ip_forwarding', 'container_settings.'),
     policyType: optString(policy, 'type', 'policy.'),
     includeDefaultRoutes: optBool(o, 'include_default_routes'),
+    featureControl: {
+      ipAddrsNoIpam: optBool(features, 'ip_addrs_no_ipam', 'feature_control.'),
+      floatingIps: optBool(features, 'floating_ips', 'feature_control.'),
+    },
     datastoreEnv,
     raw,
   };

@@ -8,7 +8,8 @@ import { CniCode, CniError, toCniError } from './errors.js';
 import { hostVethName } from './identity.js';
 import { ipamCheck, ipamGc, ipamStatus, validAttachments } from './ipam-plugin.js';
 import { determineNodename, parseNetConf, requireNodenameFile } from './netconf.js';
-import { releaseIpam } from './plugin.js';
+import { ANNOTATION, annotation } from './annotations.js';
+import { podOf, releaseIpam } from './plugin.js';
 import { parseResult } from './result.js';
 import type { CmdArgs } from './skel.js';
 import { deleteWorkloadEndpoint, wepKey } from './workload.js';
@@ -74,6 +75,8 @@ export async function cmdCheck(args: CmdArgs): Promise<void> {
       if (ip.interface !== undefined && prev.interfaces[ip.interface]?.name !== args.ifName) continue;
       if (!state.addresses.includes(ip.address)) throw new CniError(CniCode.internal, `address ${ip.address} is missing from ${args.ifName}`);
     }
+    // Addresses given by ipAddrsNoIpam were never IPAM's to hold.
+    if (annotation(podOf(c), ANNOTATION.ipAddrsNoIpam) !== undefined) return;
     if (c.conf.ipam.type === 'calico-ipam') await ipamCheck(ds, c.conf, c.ids, prev);
     else if (c.conf.ipam.type !== '') await execPlugin(c.conf.ipam.type, 'CHECK', args.stdin, args.env);
   });

@@ -3,6 +3,7 @@
 // WorkloadEndpoint. Anything that fails after IPAM gives the addresses back
 // and removes the veth, so a failed ADD leaves nothing behind.
 import type { Datastore } from '../datastore/types.js';
+import { ANNOTATION, annotation, floatingIpNats, floatingIps, noIpamAddresses } from './annotations.js';
 import { checkDatastoreReady, context, withDatastore, type Context } from './context.js';
 import { checkNetns, configurePodNetworking, createVethPair, removeHostVeth, type PodAddress, type VethSpec } from './dataplane.js';
 import { execPlugin } from './delegate.js';
@@ -59,16 +60,28 @@ function ipamRequest(c: Context, pod: PodInfo, requestedIp?: string): Parameters
   };
 }
 
-async function runIpam(ds: Datastore, c: Context, args: CmdArgs, pod: PodInfo): Promise<CniResult> {
-  const ipAddrs = pod.annotations['cni.projectcalico.org/ipAddrs'];
-  if (pod.annotations['cni.projectcalico.org/ipAddrsNoIpam'] !== undefined) {
+/**
+ * The pod's addresses with the annotations applied as upstream's switch does;
+ * `fromIpam` is false when `ipAddrsNoIpam` bypassed IPAM (nothing to give back).
+ */
+async function runIpam(ds: Datastore, c: Context, args: CmdArgs, pod: PodInfo): Promise<{ result: CniResult; fromIpam: boolean }> {
+  const ipAddrs = annotation(pod, ANNOTATION.ipAddrs);
+  const noIpam = annotation(pod, ANNOTATION.ipAddrsNoIpam);
+  if (noIpam !== undefined) {
     if (ipAddrs !== undefined) throw new CniError(CniCode.invalidNetworkConfig, "can't have both annotations: 'ipAddrs' and 'ipAddrsNoIpam' in use at the same time");
-    throw new CniError(CniCode.unsupportedField, 'annotation cni.projectcalico.org/ipAddrsNoIpam is not supported by this plugin');
+    if (c.conf.ipam.type !== CALICO_IPAM) throw new CniError(CniCode.invalidNetworkConfig, `ipAddrsNoIpam is not compatible with configured IPAM: ${c.conf.ipam.type}`);
+    if (!c.conf.featureControl.ipAddrsNoIpam) throw new CniError(CniCode.invalidNetworkConfig, 'requested feature is not enabled: ip_addrs_no_ipam');
+    const ips = noIpamAddresses(noIpam).map((a) => ({ address: `${a.ip}/${a.family === 4 ? 32 : 128}` }));
+    return { result: { interfaces: [], ips, routes: [], dns: {} }, fromIpam: false };
   }
+  return { result: await runConfiguredIpam(ds, c, args, pod, ipAddrs), fromIpam: true };
+}
+
+async function runConfiguredIpam(ds: Datastore, c: Context, args: CmdArgs, pod: PodInfo, ipAddrs: string | undefined): Promise<CniResult> {
   if (c.conf.ipam.type === CALICO_IPAM) {
     if (ipAddrs !== undefined) {
       const results = [];
-      for (const ip of jsonList('cni.projectcalico.org/ipAddrs', ipAddrs)) results.push(await ipamAdd(ds, ipamRequest(c, pod, ip)));
+      for (const ip of jsonList(ANNOTATION.ipAddrs, ipAddrs)) results.push(await ipamAdd(ds, ipamRequest(c, pod, ip)));
       return { interfaces: [], ips: results.flatMap((r) => r.ips), routes: results.flatMap((r) => r.routes), dns: {} };
     }
     const ip = c.cniArgs.get('IP');
@@ -92,11 +105,19 @@ function containerRoutes(c: Context): string[] {
   return c.conf.includeDefaultRoutes ? [...defaults, ...c.conf.ipam.routes] : [...c.conf.ipam.routes];
 }
 
+/** The pod's metadata: passed by the runtime for Kubernetes pods with Kubernetes policy, else none. */
+export function podOf(c: Context): PodInfo {
+  return c.ids.orchestrator === 'k8s' && c.conf.policyType === 'k8s' ? podInfo(c.cniArgs, c.conf.raw['runtimeConfig']) : podInfo(new Map(), undefined);
+}
+
 export async function cmdAdd(args: CmdArgs): Promise<string> {
   const c = context(args);
   checkNetns(args.netns);
+  if (c.ids.orchestrator !== 'k8s' && c.conf.featureControl.ipAddrsNoIpam) {
+    throw new CniError(CniCode.invalidNetworkConfig, 'requested feature is not supported for this runtime: ip_addrs_no_ipam');
+  }
   const mtu = determineMtu(c.conf);
-  const pod = c.ids.orchestrator === 'k8s' && c.conf.policyType === 'k8s' ? podInfo(c.cniArgs, c.conf.raw['runtimeConfig']) : podInfo(new Map(), undefined);
+  const pod = podOf(c);
   c.log.lap('ADD started');
   const veth = { netns: args.netns, ifName: args.ifName, hostVeth: hostVethName(c.ids, args.env), mtu, numQueues: c.conf.numQueues };
   // The pair needs no address: make it while the datastore and IPAM work.
@@ -127,8 +148,11 @@ async function addWithDatastore(
   try {
     c.log.lap('datastore open');
     await checkDatastoreReady(ds);
-    const ipamResult = await runIpam(ds, c, args, pod);
-    assigned = true;
+    // Checked before any address is taken: a refused annotation costs no IPAM round trip.
+    const floating = floatingIps(c.conf, pod);
+    const ipam = await runIpam(ds, c, args, pod);
+    const ipamResult = ipam.result;
+    assigned = ipam.fromIpam;
     c.log.lap('addresses assigned');
     if (ipamResult.ips.length === 0) throw new CniError(CniCode.internal, 'IPAM plugin returned no IP addresses in result');
     const addresses: PodAddress[] = ipamResult.ips.map((i) => {
@@ -147,7 +171,8 @@ async function addWithDatastore(
     });
     c.log.lap('pod networking done');
     const ipNetworks = addresses.map((a) => `${a.ip}/${a.family === 4 ? 32 : 128}`);
-    await writeWorkloadEndpoint(ds, buildWorkloadEndpoint({ ids: c.ids, conf: c.conf, pod, ipNetworks, interfaceName: veth.hostVeth, mac }));
+    const ipNATs = floatingIpNats(floating, addresses);
+    await writeWorkloadEndpoint(ds, buildWorkloadEndpoint({ ids: c.ids, conf: c.conf, pod, ipNetworks, ipNATs, interfaceName: veth.hostVeth, mac }));
     await ensureNetworkProfile(ds, c.conf, c.ids.orchestrator);
     c.log.lap('WorkloadEndpoint written');
     const result: CniResult = {

@@ -4,6 +4,7 @@
 import type { StoredResource } from '../datastore/types.js';
 import type { Datastore } from '../datastore/types.js';
 import { CalicoError } from '../api/errors.js';
+import type { IPNAT } from '../api/policy-types.js';
 import { CniCode, CniError, toCniError } from './errors.js';
 import { workloadEndpointName, type PodInfo, type WepIdentifiers } from './identity.js';
 import type { NetConf } from './netconf.js';
@@ -16,6 +17,8 @@ export interface WorkloadFacts {
   readonly pod: PodInfo;
   /** /32 and /128 networks. */
   readonly ipNetworks: readonly string[];
+  /** Floating IPs (spec.ipNATs); none when empty. */
+  readonly ipNATs?: readonly IPNAT[];
   readonly interfaceName: string;
   readonly mac: string;
 }
@@ -43,6 +46,7 @@ export function buildWorkloadEndpoint(f: WorkloadFacts): StoredResource {
     endpoint: ids.endpoint,
     containerID: ids.containerId,
     ipNetworks: [...f.ipNetworks],
+    ...(f.ipNATs !== undefined && f.ipNATs.length > 0 ? { ipNATs: f.ipNATs.map((n) => ({ ...n })) } : {}),
     profiles,
     interfaceName: f.interfaceName,
     mac: f.mac,
