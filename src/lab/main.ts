@@ -4,7 +4,7 @@
 //
 //   calico-lab up [--datastore sqlite|etcdv3] [--pool CIDR]
 //   calico-lab ns add NAME [--labels k=v,…]
-//   calico-lab pod add NS/NAME [--labels k=v,…] [--serve [PORTNAME=]PROTO:PORT,…] [--ip IP]
+//   calico-lab pod add NS/NAME [--labels k=v,…] [--serve [PORTNAME=]PROTO:PORT,…] [--ip IP] [--floating-ips IP,…]
 //   calico-lab pod del NS/NAME
 //   calico-lab pods [--json]
 //   calico-lab ctl ARGS…
@@ -68,8 +68,15 @@ export function buildProgram(): Command {
     .option('--labels <k=v,…>', 'pod labels', '')
     .option('--serve <[name=]proto:port,…>', 'ports the pod listens on (a name makes it a named port)', '')
     .option('--ip <ip>', 'a specific address from an IP pool')
-    .action(async (ref: string, opts: { labels: string; serve: string; ip?: string }, cmd: Command) => {
-      const p = await addPod(requireState(location(cmd)), ref, { labels: parseLabels(opts.labels), serve: parseServe(opts.serve), ...(opts.ip === undefined ? {} : { ip: opts.ip }) });
+    .option('--floating-ips <ip,…>', 'floating IPs (the cni.projectcalico.org/floatingIPs annotation)')
+    .action(async (ref: string, opts: { labels: string; serve: string; ip?: string; floatingIps?: string }, cmd: Command) => {
+      const floatingIps = opts.floatingIps?.split(',').map((ip) => ip.trim()).filter((ip) => ip !== '');
+      const p = await addPod(requireState(location(cmd)), ref, {
+        labels: parseLabels(opts.labels),
+        serve: parseServe(opts.serve),
+        ...(opts.ip === undefined ? {} : { ip: opts.ip }),
+        ...(floatingIps === undefined ? {} : { floatingIps }),
+      });
       process.stdout.write(`${p.namespace}/${p.name} ${p.ips.join(',')}\n`);
     });
   pod

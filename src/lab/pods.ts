@@ -55,6 +55,8 @@ export interface PodOptions {
   readonly serve?: readonly ServePort[];
   /** A specific address for the pod (CNI_ARGS IP=), else IPAM picks one. */
   readonly ip?: string;
+  /** Floating IPs, passed as the cni.projectcalico.org/floatingIPs annotation. */
+  readonly floatingIps?: readonly string[];
 }
 
 interface CniOutcome {
@@ -80,6 +82,8 @@ function netConf(state: LabState, host: HostState): string {
     log_level: 'error',
     ipam: { type: 'calico-ipam' },
     policy: { type: 'k8s' },
+    // The lab is its own administrator: pods may ask for floating IPs (FelixConfiguration still decides).
+    feature_control: { floating_ips: true },
   });
 }
 
@@ -145,6 +149,7 @@ export async function addPod(state: LabState, ref: string, options: PodOptions =
       'K8S_POD_SERVICE_ACCOUNT=default',
       ...(ports.length > 0 ? [`K8S_POD_PORTS=${b64(ports)}`] : []),
       ...(options.ip === undefined ? [] : [`IP=${options.ip}`]),
+      ...(options.floatingIps === undefined || options.floatingIps.length === 0 ? [] : [`K8S_POD_ANNOTATIONS=${b64({ 'cni.projectcalico.org/floatingIPs': JSON.stringify(options.floatingIps) })}`]),
     ];
     const r = await cni(state, host, 'ADD', base, args);
     if (r.code !== 0) throw cniFailure(`adding pod ${namespace}/${name}`, r);
