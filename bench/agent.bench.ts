@@ -3,10 +3,16 @@
 // cluster (10,000 workload endpoints, 250 of them on this host with real
 // interfaces, 1,000 policies). Measures process start to everything
 // programmed, then the time from a write to the datastore to the agent
-// reporting it in force (its programmed revision reaching the write's).
+// reporting it in force (its programmed revision reaching the write's), and
+// the time from a workload's interface appearing to its route being there
+// when its endpoint was written first: heard from `ip monitor`, and (a second
+// agent, CALICO_NODE_LINK_MONITOR=false) found by polling as before.
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { AgentStatus } from '../src/agent/status.js';
+import type { StoredResource } from '../src/datastore/types.js';
 import { NetnsLab } from '../test/helpers/netns.js';
 import { killAll, startAgent } from '../test/agent/process.js';
 import { tempSqlite } from '../test/agent/helpers.js';
@@ -14,6 +20,7 @@ import { HOST, LOCAL, POLICIES, apps, cluster, endpoint, policy } from './calc.b
 import { percentile, round, type BenchModule } from './harness.js';
 
 const CHANGES = 100;
+const LATE_INTERFACES = 20;
 
 function readProgrammed(file: string): AgentStatus | undefined {
   try {
@@ -32,6 +39,24 @@ async function programmed(file: string, pid: number, revision: number, timeoutMs
     if (performance.now() > deadline) throw new Error(`agent did not program revision ${revision}: ${JSON.stringify(s)}`);
     await new Promise((r) => setTimeout(r, 1));
   }
+}
+
+/** A local endpoint whose interface does not exist yet. */
+function lateEndpoint(iface: string, ip: string): StoredResource {
+  const t = endpoint(0, apps[0] as string);
+  return { ...t, metadata: { ...t.metadata, name: `${HOST}-k8s-${iface}-eth0` }, spec: { ...(t.spec as Record<string, unknown>), node: HOST, pod: iface, interfaceName: iface, ipNetworks: [`${ip}/32`] } };
+}
+
+/** `seen(ip, iface)` resolves when `ip -o monitor route` reports `ip` routed to `iface`. */
+function routeWatcher(monitor: ChildProcess): (ip: string, iface: string) => Promise<void> {
+  const waiters = new Map<string, () => void>();
+  if (monitor.stdout === null) throw new Error('ip monitor route has no stdout');
+  createInterface({ input: monitor.stdout }).on('line', (l) => {
+    const key = l.split(' ').slice(0, 3).join(' ');
+    waiters.get(key)?.();
+    waiters.delete(key);
+  });
+  return (ip, iface) => new Promise((resolve) => waiters.set(`${ip} dev ${iface}`, resolve));
 }
 
 export const run: BenchModule['run'] = async (report) => {
@@ -98,9 +123,40 @@ export const run: BenchModule['run'] = async (report) => {
       const r = await ds.update(endpoint(i, apps[(c + 1) % apps.length] as string));
       return Number(r.metadata.resourceVersion);
     });
+    // An endpoint written (and programmed, its route pending) before its interface exists; the interface
+    // comes 0-2 s later, spread over the tries, since a poll's delay depends on where in its back-off it is.
+    const routeSeen = routeWatcher(lab.spawn(host, ['ip', '-o', 'monitor', 'route']));
+    const lateInterfaces = async (label: string, prefix: string, net: number, pid: number): Promise<void> => {
+      const ms: number[] = [];
+      for (let c = 0; c < LATE_INTERFACES; c++) {
+        const iface = `${prefix}${c}`;
+        const ip = `10.250.${net}.${c + 1}`;
+        const r = await ds.create(lateEndpoint(iface, ip));
+        await programmed(statusFile, pid, Number(r.metadata.resourceVersion));
+        await new Promise((res) => setTimeout(res, (c * 389) % 2000));
+        const seen = routeSeen(ip, iface);
+        const t = performance.now();
+        await lab.must(host, ['ip', '-batch', '-'], `link add ${iface} type veth peer name p${iface}\nlink set p${iface} up\nlink set ${iface} up\n`);
+        await seen;
+        ms.push(performance.now() - t);
+      }
+      report({ name: `interface created to its route (${label}), median`, value: round(percentile(ms, 50), 1), unit: 'ms' });
+      report({ name: `interface created to its route (${label}), p99`, value: round(percentile(ms, 99), 1), unit: 'ms' });
+    };
+    await lateInterfaces('ip monitor', 'calim', 1, agent.pid);
+
     const stopped = performance.now();
     const code = await agent.stop('SIGTERM');
     report({ name: 'SIGTERM to exit', value: round(performance.now() - stopped, 0), unit: `ms (exit ${String(code)})` });
+
+    const poller = startAgent({
+      netns: host,
+      args: ['--hostname', HOST, '--status-file', statusFile],
+      env: { DATASTORE_TYPE: 'sqlite', DATASTORE_PATH: tmp.path, LOG_LEVEL: 'info', CALICO_NODE_LINK_MONITOR: 'false' },
+    });
+    await programmed(statusFile, poller.pid, await ds.revision());
+    await lateInterfaces('polling, before ip monitor', 'calip', 2, poller.pid);
+    await poller.stop('SIGTERM');
   } finally {
     await killAll();
     await lab.cleanup();
