@@ -5,12 +5,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetnsLab } from '../helpers/netns.js';
+import { LinuxDataplane } from '../../src/dataplane/index.js';
 import { NftablesDataplane } from '../../src/dataplane/nftables-dataplane.js';
 import { RouteManager } from '../../src/dataplane/routes.js';
 import type { IpAddress } from '../../src/api/net.js';
 import type { DataplaneUpdate } from '../../src/calc/types.js';
 import { allowAllProfile, cidr, gnp, policy, rule, tier, wep } from './fixtures.js';
-import { addPod, makeHost } from './pods.js';
+import { addPod, addPod6, makeHost } from './pods.js';
 
 const POD_IP = '10.65.0.2';
 const FIP = '172.16.0.2';
@@ -129,5 +130,49 @@ describe('floating IPs in a network namespace', () => {
     assert.equal(await fipRoute(), '');
     assert.equal(await lab.canConnect(client, FIP, 80), false);
     assert.equal(await lab.canConnect(client, POD_IP, 80, 2, 2), true);
+  });
+});
+
+describe('IPv6 floating IPs in a network namespace', () => {
+  const lab = new NetnsLab('dpfip6');
+  const A6 = 'fd00:65::1';
+  const B6 = 'fd00:65::2';
+  const FIP6 = 'fd00:fe::9';
+  let host = '';
+  let podA = '';
+  let podB = '';
+  let dp: LinuxDataplane;
+
+  before(async () => {
+    host = await makeHost(lab);
+    podA = await addPod6(lab, host, 'podA', 'caliA6', A6);
+    podB = await addPod6(lab, host, 'podB', 'caliB6', B6);
+    await lab.listen(podB, 80);
+    dp = new LinuxDataplane({ netns: host });
+    const ep = (iface: string, ip: string, over: Parameters<typeof wep>[2] = {}): DataplaneUpdate => ({
+      type: 'workload-endpoint-update',
+      endpoint: wep(iface, [], { ipv6Nets: [cidr(`${ip}/128`)], profileIds: ['kns.default'], ...over }),
+    });
+    for (const u of [
+      { type: 'config-update', config: { FloatingIPs: 'Enabled' } } as const,
+      allowAllProfile,
+      ep('caliA6', A6),
+      ep('caliB6', B6, { ipv6Nat: [{ extIp: FIP6 as IpAddress, intIp: B6 as IpAddress }] }),
+      { type: 'in-sync', revision: 1 } as const,
+    ]) dp.onUpdate(u);
+    await dp.apply();
+  });
+  after(async () => {
+    dp.close();
+    await lab.cleanup();
+  });
+
+  it('another pod reaches the pod through its IPv6 floating IP, which is routed to the pod', async () => {
+    assert.equal(await lab.canConnect(podA, FIP6, 80, 2, 3), true);
+    assert.match(await lab.must(host, ['ip', '-6', 'route', 'show', 'proto', '80', FIP6]), /dev caliB6/);
+  });
+
+  it('the pod reaches itself through its own IPv6 floating IP', async () => {
+    assert.equal(await lab.canConnect(podB, FIP6, 80, 2, 2), true);
   });
 });
