@@ -3,7 +3,7 @@
 // links and routes back costs three `ip` execs (tens of ms with hundreds of
 // interfaces), which a policy or IP set change should not pay.
 import type { DataplaneUpdate } from '../calc/types.js';
-import type { LinuxDataplane } from '../dataplane/index.js';
+import { dataplaneSettings, type LinuxDataplane } from '../dataplane/index.js';
 import type { AgentDataplane, ApplyResult } from './agent.js';
 import type { InterfaceUpdate } from './link-monitor.js';
 
@@ -17,6 +17,8 @@ export class LinuxDataplaneDriver implements AgentDataplane {
   private readonly workloadInterfaceOf = new Map<string, string>();
   /** Host endpoints bound by expected IPs rather than by name: interface addresses decide where they apply. */
   private readonly hostEndpointsByAddress = new Set<string>();
+  /** InterfacePrefix: workload interfaces, whose addresses never bind a host endpoint. */
+  private workloadPrefixes: readonly string[] = dataplaneSettings().interfacePrefixes;
 
   constructor(private readonly dp: LinuxDataplane) {}
 
@@ -34,21 +36,23 @@ export class LinuxDataplaneDriver implements AgentDataplane {
       else this.hostEndpointsByAddress.delete(u.endpoint.id);
     } else if (u.type === 'host-endpoint-remove') {
       this.hostEndpointsByAddress.delete(u.id);
+    } else if (u.type === 'config-update') {
+      this.workloadPrefixes = dataplaneSettings(u.config).interfacePrefixes;
     }
   }
 
   /**
    * Whether an interface change concerns what we program: a workload's
    * interface (its route and sysctls wait for it, or it went and came back
-   * with a new index), or any address while a host endpoint is bound by
-   * address (the nftables apply reads addresses again).
+   * with a new index), or an address of a host interface while a host
+   * endpoint is bound by address (the nftables apply reads addresses again).
    */
   onInterfaceUpdate(u: InterfaceUpdate): boolean {
     if (u.type === 'resync') {
       this.routesDirty = true;
       return true;
     }
-    if (u.type === 'address') return this.hostEndpointsByAddress.size > 0;
+    if (u.type === 'address') return this.hostEndpointsByAddress.size > 0 && !this.workloadPrefixes.some((p) => u.name.startsWith(p));
     if (!this.workloadInterfaces.has(u.name)) return false;
     this.routesDirty = true;
     return true;

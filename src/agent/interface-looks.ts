@@ -16,6 +16,8 @@ export const DEFAULT_INTERFACE_REFRESH_MS = 10_000;
  * re-added) is seen as the state it ends in.
  */
 export const FLAP_DAMPING_MS = 100;
+/** Damping never holds a look back longer than this, however long the changes go on. */
+const MAX_DAMPING_MS = 1_000;
 
 export interface InterfaceLooksOptions {
   readonly monitor: InterfaceMonitor | undefined;
@@ -30,6 +32,7 @@ export class InterfaceLooks {
   private due = false;
   private stopped = false;
   private dampingTimer: NodeJS.Timeout | undefined;
+  private dampingSince = 0;
   private pendingTries = 0;
 
   constructor(private readonly o: InterfaceLooksOptions) {}
@@ -76,10 +79,14 @@ export class InterfaceLooks {
       this.request();
       return;
     }
-    this.dampingTimer ??= setTimeout(() => {
+    // Each further change waits for the flap to settle again, within bounds.
+    const now = performance.now();
+    if (this.dampingTimer === undefined) this.dampingSince = now;
+    else clearTimeout(this.dampingTimer);
+    this.dampingTimer = setTimeout(() => {
       this.dampingTimer = undefined;
       this.request();
-    }, FLAP_DAMPING_MS);
+    }, Math.min(FLAP_DAMPING_MS, this.dampingSince + MAX_DAMPING_MS - now));
   }
 
   private request(): void {

@@ -123,8 +123,11 @@ export class LinkMonitor implements InterfaceMonitor {
     clearTimeout(this.restartTimer);
     clearTimeout(this.settleTimer);
     const child = this.child;
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return this.exited;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 1000);
     await this.exited;
+    clearTimeout(timer);
   }
 
   private run(): void {

@@ -102,6 +102,8 @@ describe('which interface changes concern the driver', () => {
     ['the interface of a workload since removed', [{ type: 'workload-endpoint-update', endpoint: wep('calia', ['10.0.0.1/32']) }, { type: 'workload-endpoint-remove', id: wep('calia', []).id }], link('calia', 'up'), false],
     ['an address while a host endpoint is bound by expected IPs', [hep('')], address, true],
     ['an address while host endpoints name their interfaces', [hep('eth1')], address, false],
+    ["an address of a workload's interface, which is never a host endpoint", [hep('')], { ...address, name: 'cali12345' }, false],
+    ['an address of an interface with a configured workload prefix', [{ type: 'config-update', config: { InterfacePrefix: 'tap,cali' } }, hep('')], { ...address, name: 'tap0' }, false],
     ['an address once the host endpoint bound by address went', [hep(''), { type: 'host-endpoint-remove', id: 'h1' }], address, false],
     ['a restarted monitor, which may have missed anything', [], { type: 'resync' }, true],
   ];
