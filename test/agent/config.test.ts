@@ -26,6 +26,9 @@ describe('calico-node configuration', () => {
     { name: 'the status file from the environment', env: { CALICO_NODE_STATUS_FILE: '/run/x.json' }, want: { statusFile: '/run/x.json' } },
     { name: 'a named namespace', cli: { hostname: 'n', netns: 'h1' }, env: {}, want: { netns: 'h1' } },
     { name: 'the health host', env: { FELIX_HEALTHHOST: '0.0.0.0' }, want: { healthHost: '0.0.0.0' } },
+    { name: 'interface changes heard from the link monitor by default, with the safety-net look left to the agent', env: {}, want: { linkMonitor: true, interfaceRefreshMs: undefined } },
+    { name: 'the safety-net look for pending routes in seconds', env: { FELIX_INTERFACEREFRESHINTERVAL: '30' }, want: { interfaceRefreshMs: 30_000 } },
+    { name: 'polling instead of the link monitor', env: { CALICO_NODE_LINK_MONITOR: 'false' }, want: { linkMonitor: false } },
   ];
   for (const c of cases) {
     it(c.name, () => {
