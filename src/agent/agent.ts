@@ -11,17 +11,19 @@
 // apply is a no-op until `in-sync`), so a restarting agent leaves its
 // predecessor's rules — fail-closed dispatch included — exactly as they were.
 // A failed apply leaves the dataplane's items dirty and is retried with backoff.
+// The list/watch side and its revisions live in the Syncer (syncer.ts).
 // Interface changes come from a link monitor (Felix's ifacemonitor): one that
 // concerns the dataplane schedules an apply, coalesced with the rest.
 import type { Logger } from 'pino';
 import { CALC_KINDS, CalcGraph } from '../calc/index.js';
 import type { DataplaneUpdate } from '../calc/types.js';
-import type { Datastore, StoredResource, Watch, WatchEvent } from '../datastore/types.js';
+import type { Datastore, StoredResource } from '../datastore/types.js';
 import { ClusterStats } from './cluster-stats.js';
 import { InterfaceLooks } from './interface-looks.js';
 import type { InterfaceMonitor, InterfaceUpdate } from './link-monitor.js';
 import type { AgentMetrics } from './metrics.js';
 import type { AgentStatus } from './status.js';
+import { Syncer, type DatastoreChange } from './syncer.js';
 
 /** What the agent needs of a dataplane (LinuxDataplane in production). */
 export interface AgentDataplane {
@@ -65,7 +67,7 @@ const MAX_BACKOFF_MS = 5_000;
 /** Failed applies in a row after which the agent reports itself not live. */
 const LIVENESS_FAILURES = 30;
 
-function kindOf(ev: Exclude<WatchEvent, { type: 'resync-required' }>): string {
+function kindOf(ev: DatastoreChange): string {
   return ev.type === 'deleted' ? ev.key.kind : ev.resource.kind;
 }
 
@@ -75,16 +77,11 @@ function errorText(err: unknown): string {
 
 export class Agent {
   private readonly calc: CalcGraph;
-  private watch: Watch | undefined;
+  private readonly syncer: Syncer;
   private stopped = false;
   /** Listed, fed to the calc graph and onInSync called. */
   private inSync = false;
-  /** Every datastore change ≤ this has been received (and fed to the calc graph when it is ours). */
-  private receivedRevision = -1;
-  /** The largest list revision of the current (re)sync: no apply until the watch has caught up with it. */
-  private catchUpTo = -1;
   private programmedRevision = -1;
-  private probedRevision = -1;
   /** Events fed to the calc graph since its last flush. */
   private calcDirty = false;
   /** Updates handed to the dataplane and not yet applied successfully. */
@@ -98,19 +95,30 @@ export class Agent {
   private lastApplyEnd = 0;
   private failures = 0;
   private lastError: string | undefined;
-  private resyncs = 0;
-  private eventsSinceProbe = 0;
-  private stuckProbes = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshIntervalMs = -1;
-  private relisting: Promise<void> | undefined;
   private lastStatusText = '';
   private readonly cluster = new ClusterStats();
   private readonly interfaces: InterfaceLooks;
 
   constructor(private readonly opts: AgentOptions) {
     this.calc = this.newCalc();
+    this.syncer = new Syncer({
+      datastore: opts.datastore,
+      log: opts.log,
+      ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }),
+      sink: {
+        onList: (resources, revision, first) => this.feedList(resources, revision, first),
+        onChange: (ev) => this.onChange(ev),
+        onApplyDue: () => this.scheduleApply(0),
+        onResyncStarted: () => {
+          if (this.inSync) this.opts.metrics?.resyncState.set(2);
+        },
+        onStatusChanged: () => this.publish(),
+        isIdle: () => !this.applying && this.applyTimer === undefined && !this.calcDirty,
+      },
+    });
     this.interfaces = new InterfaceLooks({ monitor: opts.interfaceMonitor, refreshMs: opts.interfaceRefreshMs, dataplane: opts.dataplane, schedule: () => this.scheduleApply(opts.applyIntervalMs) });
   }
 
@@ -127,26 +135,19 @@ export class Agent {
     this.opts.metrics?.resyncState.set(1);
     this.publish();
     this.interfaces.start();
-    this.relist('start');
+    this.syncer.start();
     this.setRefreshInterval(this.opts.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
-    this.timers.push(setInterval(() => void this.probe(), this.opts.revisionProbeMs));
+    this.timers.push(setInterval(() => void this.syncer.probe(), this.opts.revisionProbeMs));
   }
 
   /** Stops watching and timers; leaves the dataplane exactly as programmed (it fails closed without us). */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.watch?.close();
-    this.watch = undefined;
     for (const t of this.timers) clearInterval(t);
     clearInterval(this.refreshTimer);
     if (this.applyTimer !== undefined) clearTimeout(this.applyTimer);
     const monitorStopped = this.interfaces.stop();
-    // A list stuck on an unreachable datastore must not hold the shutdown; closing the datastore ends it.
-    if (this.relisting !== undefined) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.relisting.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 1000)))]);
-      clearTimeout(timer);
-    }
+    await this.syncer.stop();
     // Let an apply already in flight finish: a half-written transaction is nft's problem, but a dangling promise is ours.
     while (this.applying) await new Promise((r) => setTimeout(r, 5));
     this.opts.dataplane.close?.();
@@ -162,10 +163,10 @@ export class Agent {
       ready: !this.stopped && this.inSync && this.programmedRevision >= 0,
       inSync: this.inSync,
       programmedRevision: this.programmedRevision,
-      datastoreRevision: Math.max(this.receivedRevision, this.probedRevision),
+      datastoreRevision: this.syncer.datastoreRevision,
       consecutiveFailures: this.failures,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
-      resyncs: this.resyncs,
+      resyncs: this.syncer.resyncs,
       updatedAt: new Date().toISOString(),
     };
   }
@@ -202,57 +203,10 @@ export class Agent {
     this.opts.onStatus?.(s);
   }
 
-  private relist(reason: string): void {
-    if (this.relisting !== undefined || this.stopped) return;
-    this.relisting = this.listAndWatch(reason).finally(() => {
-      this.relisting = undefined;
-    });
-  }
-
-  private async listAndWatch(reason: string): Promise<void> {
-    const log = this.opts.log.child({ component: 'syncer' });
-    this.watch?.close();
-    this.watch = undefined;
-    this.resyncs++;
-    this.opts.metrics?.resyncsStarted.inc();
-    if (this.inSync) this.opts.metrics?.resyncState.set(2);
-    let backoff = 100;
-    for (;;) {
-      if (this.stopped) return;
-      try {
-        const start = performance.now();
-        const resources: StoredResource[] = [];
-        let minRev = Number.MAX_SAFE_INTEGER;
-        let maxRev = 0;
-        for (const kind of CALC_KINDS) {
-          const r = await this.opts.datastore.list({ kind });
-          resources.push(...r.items);
-          minRev = Math.min(minRev, r.revision);
-          maxRev = Math.max(maxRev, r.revision);
-        }
-        if (this.stopped) return;
-        const listMs = Math.round(performance.now() - start);
-        this.feedList(resources, maxRev);
-        // Kinds listed at different revisions: watch from the oldest; changes the later lists already had come again and cost nothing.
-        this.receivedRevision = minRev;
-        this.catchUpTo = maxRev;
-        this.watch = this.opts.datastore.watch({ afterRevision: minRev }, (ev) => this.onEvent(ev));
-        log.info({ reason, resources: resources.length, revision: maxRev, listMs, calcMs: Math.round(performance.now() - start) - listMs }, 'listed the datastore');
-        this.scheduleApply(0);
-        this.publish();
-        return;
-      } catch (err) {
-        log.warn({ reason, err: errorText(err), retryMs: backoff }, 'cannot list the datastore; retrying');
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      }
-    }
-  }
-
-  private feedList(resources: readonly StoredResource[], revision: number): void {
+  private feedList(resources: readonly StoredResource[], revision: number, first: boolean): void {
     const t = performance.now();
     // A relist replaces what the graph holds (deletions included); the first list only adds.
-    if (this.resyncs === 1) {
+    if (first) {
       for (const resource of resources) this.calc.onUpdate({ type: 'added', resource, revision });
     } else {
       this.calc.resync(resources, revision);
@@ -263,17 +217,7 @@ export class Agent {
     this.calcDirty = true;
   }
 
-  /** Every datastore change arrives here, ours or not, so the received revision advances with each one. */
-  private onEvent(ev: WatchEvent): void {
-    if (this.stopped) return;
-    if (ev.type === 'resync-required') {
-      this.opts.log.child({ component: 'syncer' }).warn({ reason: ev.reason }, 'watch lost; listing again');
-      this.watch = undefined;
-      this.relist(ev.reason);
-      return;
-    }
-    this.eventsSinceProbe++;
-    if (ev.revision > this.receivedRevision) this.receivedRevision = ev.revision;
+  private onChange(ev: DatastoreChange): void {
     if (KINDS.has(kindOf(ev))) {
       const t = performance.now();
       this.calc.onUpdate(ev);
@@ -308,16 +252,16 @@ export class Agent {
   }
 
   private async runApply(): Promise<void> {
-    if (this.stopped || this.relisting !== undefined) return;
-    if (this.receivedRevision < this.catchUpTo) return; // the watch's events will schedule us again
+    if (this.stopped || this.syncer.busy) return;
+    if (!this.syncer.caughtUp) return; // the watch's events will schedule us again
     if (!this.inSync) {
-      this.calc.onInSync(this.receivedRevision);
+      this.calc.onInSync(this.syncer.receivedRevision);
       this.inSync = true;
-      this.opts.log.child({ component: 'syncer' }).info({ revision: this.receivedRevision }, 'in sync with the datastore');
+      this.opts.log.child({ component: 'syncer' }).info({ revision: this.syncer.receivedRevision }, 'in sync with the datastore');
     }
     this.opts.metrics?.resyncState.set(3);
     this.applying = true;
-    const target = this.receivedRevision;
+    const target = this.syncer.receivedRevision;
     let retryMs: number | undefined;
     let failed = false;
     try {
@@ -386,34 +330,5 @@ export class Agent {
     m.clusterWorkloadEndpoints.set(c.workloadEndpoints);
     m.clusterHostEndpoints.set(c.hostEndpoints);
     m.clusterHosts.set(c.hosts);
-  }
-
-  /**
-   * While idle, reads the datastore's revision so that the programmed revision
-   * also advances past writes the watch never shows (an etcd revision spent
-   * outside /calico/). A revision the watch has not delivered after two idle
-   * probes with no event in between is taken as containing nothing for us.
-   * Not on sqlite: there every revision is a change-log row the watch delivers.
-   */
-  private async probe(): Promise<void> {
-    if (this.stopped || this.relisting !== undefined || this.watch === undefined) return;
-    let rev: number;
-    try {
-      rev = await this.opts.datastore.revision();
-    } catch (err) {
-      this.opts.log.child({ component: 'syncer' }).debug({ err: errorText(err) }, 'revision probe failed');
-      return;
-    }
-    if (rev > this.probedRevision) this.probedRevision = rev;
-    const idle = !this.applying && this.applyTimer === undefined && !this.calcDirty;
-    if (rev <= this.receivedRevision || !idle) {
-      this.stuckProbes = 0;
-    } else if (this.opts.datastore.type !== 'sqlite' && this.eventsSinceProbe === 0 && ++this.stuckProbes >= 2) {
-      this.receivedRevision = rev;
-      this.stuckProbes = 0;
-      this.scheduleApply(0);
-    }
-    this.eventsSinceProbe = 0;
-    this.publish();
   }
 }
