@@ -15,7 +15,7 @@
 // 15 ms this way, 37 ms inline, 22 ms as `nft -f` from a small process and
 // more from the agent, whose fork is not cheap).
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -58,7 +58,8 @@ export class NftSession {
   private readonly timeoutMs: number;
   private readonly recycleAfterBytes: number;
   private readonly inlineMaxBytes: number;
-  private scriptDir: string | undefined;
+  /** The last big script's directory (tests look that it is gone). */
+  private lastScriptDir: string | undefined;
 
   constructor(opts: NftSessionOptions = {}) {
     this.prefix = opts.prefix ?? [];
@@ -78,11 +79,13 @@ export class NftSession {
     if (this.bytesSent > this.recycleAfterBytes) this.stop();
     const child = this.child ?? this.start();
     const marker = `${MARKER}${++this.seq}`;
-    let file: string | undefined;
+    // A private directory per big script, removed with it: an agent killed mid-way leaves at most one.
+    let dir: string | undefined;
     let line: string;
     if (script.length > this.inlineMaxBytes) {
-      this.scriptDir ??= mkdtempSync(join(tmpdir(), 'calico-nft-'));
-      file = join(this.scriptDir, `${this.seq}.nft`);
+      dir = mkdtempSync(join(tmpdir(), 'calico-nft-'));
+      this.lastScriptDir = dir;
+      const file = join(dir, 'script.nft');
       writeFileSync(file, script);
       line = `include "${file}"`;
     } else {
@@ -95,7 +98,7 @@ export class NftSession {
       this.pending = { marker, resolve, timer };
       child.stdin.write(`${line}\n${marker}\n`);
     }).finally(() => {
-      if (file !== undefined) unlinkSync(file);
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     });
   }
 
@@ -113,17 +116,15 @@ export class NftSession {
     return this.broken;
   }
 
-  /** Where scripts over the inline limit are written (created on first use, removed by `close`). */
-  get scriptDirectory(): string | undefined {
-    return this.scriptDir;
+  /** Where the last script over the inline limit was written (removed once nft answered). */
+  get lastScriptDirectory(): string | undefined {
+    return this.lastScriptDir;
   }
 
   /** Ends the nft process (it exits on end of input). */
   close(): void {
     this.closed = true;
     this.stop();
-    if (this.scriptDir !== undefined) rmSync(this.scriptDir, { recursive: true, force: true });
-    this.scriptDir = undefined;
   }
 
   private start(): NftChild {
