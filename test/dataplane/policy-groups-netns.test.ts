@@ -76,7 +76,10 @@ describe('policy-group chains in a network namespace', () => {
     dp = new NftablesDataplane({ netns: host, families: [4] });
     routes = new RouteManager({ netns: host, families: [4] });
   });
-  after(() => lab.cleanup());
+  after(async () => {
+    dp.close();
+    await lab.cleanup();
+  });
 
   it('programs one group chain for the two servers with the same policies', async () => {
     await program(...initial());
