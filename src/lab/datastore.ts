@@ -7,21 +7,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CalicoError, type ErrorCode } from '../api/errors.js';
 import { openDatastore, type DatastoreConfig } from '../datastore/index.js';
-import type { ListOptions, ListResult, ResourceKey, StoredResource } from '../datastore/types.js';
+import type { Datastore, ListOptions, ListResult, ResourceKey, StoredResource } from '../datastore/types.js';
 import type { DsMethod, DsResponse } from './ds-server.js';
 import { inNetns, nodeModuleCommand } from './exec.js';
 import type { LabState } from './state.js';
 
-/** What calico-lab needs of a datastore (no watches). */
-export interface LabDatastore {
-  get(key: ResourceKey): Promise<StoredResource | undefined>;
-  list(options: ListOptions): Promise<ListResult>;
-  create(resource: StoredResource): Promise<StoredResource>;
-  update(resource: StoredResource): Promise<StoredResource>;
-  delete(key: ResourceKey, resourceVersion?: string): Promise<StoredResource>;
-  revision(): Promise<number>;
-  close(): Promise<void>;
-}
+/** What calico-lab needs of a datastore: all of it but watches. */
+export type LabDatastore = Omit<Datastore, 'type' | 'watch'>;
 
 /**
  * Writes the lab's own CalicoAPIConfig and returns its path. calicoctl and
